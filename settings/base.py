@@ -1,0 +1,61 @@
+"""Every setting watch reads, with its default and a one-line reason.
+
+Scrapy loads this through ``scrapy.cfg`` (``[settings] default = settings``). Spider arguments
+(``-a site_depth=3``) are validated by the spider and written over these defaults at ``spider``
+priority, so each component reads its configuration in one place: its own settings.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "watch"  # name in logs and the default User-Agent
+SPIDER_MODULES = ["spiders"]  # where `scrapy crawl NAME` looks for spiders
+NEWSPIDER_MODULE = "spiders"  # where `scrapy genspider` writes
+COMMANDS_MODULE = "spiders.commands"  # custom commands (`scrapy equation`)
+USER_AGENT = "watch/0.1 (+https://github.com/watch-veille/watch; web monitoring crawler)"  # honest UA
+ROBOTSTXT_OBEY = True  # DESIGN §2: robots.txt is obeyed
+ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"  # protego: the maintained parser
+
+# Offline-safe start: Scrapy's cookie module builds a tldextract object, at import, that downloads
+# the public-suffix list on first use. tldextract reads this variable when that object is built
+# (after this module is loaded), and an empty value makes it use the snapshot it ships.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+# Politeness per site, parallelism across sites.
+CONCURRENT_REQUESTS = 32  # across all sites
+CONCURRENT_REQUESTS_PER_DOMAIN = 2  # per site: few at once
+DOWNLOAD_DELAY = 0.0  # AutoThrottle, when on, adapts the delay per site
+AUTOTHROTTLE_ENABLED = False  # switch on for real crawls with -s AUTOTHROTTLE_ENABLED=1
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # average parallel requests per site under AutoThrottle
+DOWNLOAD_TIMEOUT = 30  # seconds before a page counts as a download error
+RETRY_TIMES = 1  # one retry for transient errors; every page request still counts once
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # larger bodies are dropped (and counted as errors)
+HTTPERROR_ALLOW_ALL = True  # every status reaches the spider: pages are counted whatever their status
+REDIRECT_MAX_TIMES = 5  # a redirect chain longer than this is an error
+COOKIES_ENABLED = False  # monitoring reads public pages; cookies only add per-visit noise
+TELNETCONSOLE_ENABLED = False  # no listening socket on a monitoring host
+REMOTE_CONTROL_ENABLED = False  # nor Scrapy's remote-control HTTP server
+RETRY_HTTP_CODES = [408, 429, 503, 504, 522, 524]  # only "try later" answers; a 500 or 502 page is read once
+
+# Breadth-first order: lower depth first, FIFO queues (DESIGN §2).
+DEPTH_LIMIT = 0  # page depth is not limited: scope is levels of sites x pages per site
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+FEED_EXPORT_ENCODING = "utf-8"  # JSONL and CSV in UTF-8 (CSV gets a BOM from its exporter)
+LOG_LEVEL = "INFO"  # DEBUG lists every request
+
+# watch components -------------------------------------------------------------------------------
+SPIDER_MIDDLEWARES = {
+    # After the referer (700) and depth (900) middlewares in the output chain: the requests it
+    # holds already carry their Referer header and page depth.
+    "spiders.scope.ScopeMiddleware": 600,
+}
+WATCH_SCOPE_SITE_DEPTH = 5  # levels of sites read (level 1 = the seeds); deeper sites are never requested
+WATCH_SCOPE_PAGES_PER_SITE = 10  # distinct pages read per site, breadth-first from where it was entered
+WATCH_EXPERTBLOGS_START_URL = ""  # the portal page listing expert blogs (-a start_url=...); no built-in address
+WATCH_EXPERTBLOGS_SEED_CSS = ""  # CSS selector of the blog list on the portal page ("" = main-content heuristics)
+WATCH_EXPORT_TEXT = False  # export each document's full visible text (-a with_text=1)
+WATCH_REPORT_DIR = ""  # folder for coverage.json, seeds.csv, near_misses.json ("" = the first feed's folder, else results/)

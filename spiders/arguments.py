@@ -1,0 +1,176 @@
+"""Spider arguments (``-a name=value``): declared once, validated before any request.
+
+Each spider declares the arguments it accepts; :func:`parse_arguments` checks them all when the
+crawl is built and turns a bad value into one line that names the argument, the value and what
+was expected. Arguments that configure a component are written to that component's setting, so
+components read their configuration in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from watch.seeds import read_seeds_file
+from watch.urls import is_crawlable
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+
+class ArgumentError(ValueError):
+    """A spider argument that cannot be used. ``str()`` is the one-line message; ``detail``
+    holds optional context lines (the equation and a caret under the faulty column)."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One ``-a`` argument: how to read its text, and the setting it configures (if any)."""
+
+    parse: Callable[[str], Any]
+    help: str
+    setting: str | None = None
+
+
+def parse_arguments(spec: Mapping[str, Argument], given: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate ``given`` against ``spec``; return the parsed values by name.
+
+    Names starting with ``_`` are Scrapyd's own (``_job``, ``_version``) and pass through as is.
+    """
+    parsed: dict[str, Any] = {}
+    for name, raw in given.items():
+        if name.startswith("_"):
+            parsed[name] = raw
+            continue
+        argument = spec.get(name)
+        if argument is None:
+            known = ", ".join(sorted(spec))
+            raise ArgumentError(f"unknown argument {name}={raw!r}: expected one of {known}")
+        try:
+            parsed[name] = argument.parse(str(raw))
+        except ArgumentError as exc:
+            raise ArgumentError(f"invalid argument {name}={raw!r}: {exc}", exc.detail) from None
+        except ValueError as exc:
+            raise ArgumentError(f"invalid argument {name}={raw!r}: {exc}") from None
+    return parsed
+
+
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """A parser for whole numbers of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise ValueError(f"expected a whole number >= {minimum}") from None
+        if value < minimum:
+            raise ValueError(f"expected a whole number >= {minimum}")
+        return value
+
+    return parse
+
+
+def boolean(text: str) -> bool:
+    """``1/0``, ``true/false``, ``yes/no``, ``on/off``, in any letter case."""
+    value = text.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected 1 or 0 (also true/false, yes/no)")
+
+
+def choice(*options: str) -> Callable[[str], str]:
+    """A parser that accepts one of ``options`` (case-insensitive)."""
+
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in options:
+            raise ValueError(f"expected one of {', '.join(options)}")
+        return value
+
+    return parse
+
+
+def http_url(text: str) -> str:
+    """An absolute ``http`` or ``https`` URL."""
+    url = text.strip()
+    if not is_crawlable(url):
+        raise ValueError("expected an absolute http:// or https:// URL")
+    return url
+
+
+def url_list(text: str) -> list[str]:
+    """Comma-separated http(s) URLs, at least one."""
+    urls = [part.strip() for part in text.split(",") if part.strip()]
+    if not urls:
+        raise ValueError("expected one or more http(s) URLs separated by commas")
+    for url in urls:
+        if not is_crawlable(url):
+            raise ValueError(f"{url!r} is not an absolute http:// or https:// URL")
+    return urls
+
+
+def existing_file(text: str) -> Path:
+    """A path to a readable file."""
+    path = Path(text.strip()).expanduser()
+    if not path.is_file():
+        raise ValueError("expected the path of an existing file")
+    return path
+
+
+def seed_list_file(text: str) -> Path:
+    """A seed file (see :func:`watch.seeds.read_seeds_file`) listing at least one http(s) URL."""
+    path = existing_file(text)
+    if not read_seeds_file(path):
+        raise ValueError("expected a file listing at least one seed URL")
+    return path
+
+
+def new_or_existing_file(text: str) -> Path:
+    """A file path whose folder exists (the file itself may not exist yet)."""
+    path = Path(text.strip()).expanduser()
+    if not text.strip() or path.is_dir():
+        raise ValueError("expected a file path")
+    if not path.parent.is_dir():
+        raise ValueError(f"expected a file path in an existing folder ({path.parent} does not exist)")
+    return path
+
+
+def equation(text: str) -> str:
+    """A search equation that compiles (see :mod:`watch.query`)."""
+    from watch.query import QuerySyntaxError, compile_query
+
+    try:
+        compile_query(text)
+    except QuerySyntaxError as exc:
+        raise ArgumentError(str(exc), exc.display()) from None
+    return text
+
+
+def equations_file(text: str) -> Path:
+    """A file of ``name: equation`` lines that all compile."""
+    from watch.query import QuerySet, QuerySyntaxError
+
+    path = existing_file(text)
+    try:
+        QuerySet.from_file(path)
+    except QuerySyntaxError as exc:
+        raise ArgumentError(str(exc), exc.display()) from None
+    return path
+
+
+def css_selector(text: str) -> str:
+    """A CSS selector that lxml understands."""
+    from cssselect import GenericTranslator, SelectorError
+
+    try:
+        GenericTranslator().css_to_xpath(text)
+    except SelectorError as exc:
+        raise ValueError(f"expected a CSS selector ({exc})") from None
+    return text

@@ -1,0 +1,106 @@
+"""``expertblogs``: the blogs listed on a portal page (UniVersDoc's "blogs experts") and beyond.
+
+The portal page is level 0 and the only page of the portal that is read; the blogs it lists on its
+first page are the level-1 seeds. The seeds used are written to ``seeds.csv`` beside the feeds, so
+a run can be repeated from them (``-a seeds_file=results/seeds.csv``) after the portal changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from scrapy import Request
+
+from spiders.arguments import Argument, css_selector, http_url, seed_list_file
+from spiders.base import COMMON_ARGUMENTS, WatchSpider
+from spiders.scope import START_PAGE_KEY
+from watch.seeds import Seed, extract_seeds, read_seeds_file, write_seeds_file
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+    from pathlib import Path
+
+    from twisted.python.failure import Failure
+
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+
+class ExpertBlogsSpider(WatchSpider):
+    """Crawl the blogs a portal page lists, level by level, within the scope."""
+
+    name = "expertblogs"
+    arguments: ClassVar[dict[str, Argument]] = {
+        **COMMON_ARGUMENTS,
+        "start_url": Argument(http_url, "the portal page (default: WATCH_EXPERTBLOGS_START_URL)"),
+        "seed_css": Argument(
+            css_selector, "CSS selector of the blog list on the portal page", "WATCH_EXPERTBLOGS_SEED_CSS"
+        ),
+        "seeds_file": Argument(seed_list_file, "rerun from a frozen seed list (seeds.csv) instead of the portal"),
+    }
+
+    def __init__(
+        self, start_url: str | None = None, seeds_file: Path | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.start_url = start_url
+        self.seeds_file = seeds_file
+
+    async def start(self) -> AsyncIterator[Request]:
+        if self.seeds_file is not None:
+            seeds = read_seeds_file(self.seeds_file)
+            self._record_seeds(seeds)
+            for seed in seeds:
+                yield self.seed_request(seed.url)
+            return
+        start_url = self.start_url or self.settings.get("WATCH_EXPERTBLOGS_START_URL")
+        if not start_url:
+            self.fail(
+                "no_start_url",
+                "No start page: pass -a start_url=URL or set WATCH_EXPERTBLOGS_START_URL",
+            )
+        yield Request(
+            start_url,
+            callback=self.parse_portal,
+            errback=self.portal_failed,
+            meta={START_PAGE_KEY: True},
+            dont_filter=True,
+        )
+
+    def parse_portal(self, response: Response) -> Iterator[Any]:
+        """Read the portal page (level 0) and take the blogs it lists as level-1 seeds."""
+        if not 200 <= response.status < 300:
+            self.fail("start_page_failed", f"Start page {response.url} answered HTTP {response.status}")
+        found = extract_seeds(response.body, response.url, self.settings.get("WATCH_EXPERTBLOGS_SEED_CSS") or None)
+        if found.pagination:
+            logger.info(
+                "Start page: %d pagination link(s) skipped (blogs listed after the first page are "
+                "not seeds): %s",
+                len(found.pagination),
+                ", ".join(found.pagination),
+            )
+        if not found.seeds:
+            self.fail(
+                "no_seeds",
+                f"No seeds on the start page {response.url}: {found.links_in_content} link(s) in its "
+                f"main content, {len(found.same_site)} to the portal itself, {len(found.pagination)} "
+                "pagination; name the blog list with -a seed_css=SELECTOR",
+            )
+        self._record_seeds(found.seeds)
+        yield from self.parse_page(response)
+        for seed in found.seeds:
+            yield self.seed_request(seed.url)
+
+    def portal_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self.fail("start_page_failed", f"Start page {request.url} could not be read: {failure.getErrorMessage()}")
+
+    def _record_seeds(self, seeds: list[Seed]) -> None:
+        path = self.report_dir / "seeds.csv"
+        write_seeds_file(path, seeds)
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value("watch/seeds/count", len(seeds))
+        logger.info("%d seed(s) written to %s", len(seeds), path)

@@ -1,0 +1,191 @@
+"""The Scrapy side of the crawl scope: every outgoing request passes through here.
+
+:class:`ScopeMiddleware` is a spider middleware placed after Scrapy's referer and depth
+middlewares, so the requests it sees already carry their ``Referer`` and page ``depth``. It holds
+every link a page yields and hands them to :class:`watch.scope.CrawlScope`, which decides; it
+sends only what the scope releases. Outcomes that never reach a spider callback are brought to
+it by signals: download errors and robots.txt refusals (the spider's errback sends
+:data:`page_failed`), redirects (``request_scheduled``) and requests the duplicate filter drops
+(``request_dropped``). When the crawl falls idle, the next level starts (``spider_idle``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request, signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+
+from watch.report import build_report, summary_lines, write_report
+from watch.scope import CrawlScope, RedirectRefused, Release, SlotKey
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from twisted.python.failure import Failure
+    from typing_extensions import Self
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+#: Sent by the spider's errback when a page request fails (download error, robots.txt, …).
+page_failed = object()
+
+#: Request meta keys set by the scope.
+SLOT_KEY = "watch_slot"
+SITE_LEVEL_KEY = "watch_site_level"
+#: Request meta keys set by spiders for the scope to read.
+START_PAGE_KEY = "watch_start_page"
+SEED_KEY = "watch_seed"
+
+
+class ScopeMiddleware:
+    """Applies DESIGN §2 (levels of sites × pages per site) to every request of a crawl.
+
+    Settings: ``WATCH_SCOPE_SITE_DEPTH``, ``WATCH_SCOPE_PAGES_PER_SITE`` (the spider writes the
+    ``site_depth`` and ``pages_per_site`` arguments there).
+    """
+
+    def __init__(self, crawler: Crawler, site_depth: int, pages_per_site: int) -> None:
+        self.crawler = crawler
+        self.scope: CrawlScope[Request] = CrawlScope(site_depth, pages_per_site)
+        self._in_flight_level = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        middleware = cls(
+            crawler,
+            site_depth=settings.getint("WATCH_SCOPE_SITE_DEPTH"),
+            pages_per_site=settings.getint("WATCH_SCOPE_PAGES_PER_SITE"),
+        )
+        crawler.signals.connect(middleware._page_failed, signal=page_failed)
+        crawler.signals.connect(middleware._request_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(middleware._request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(middleware._spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(middleware._spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    # -- requests from the spider ----------------------------------------------------------
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """The start page is level 0; seeds wait for level 1, which starts when the crawl idles."""
+        async for obj in start:
+            if not isinstance(obj, Request):
+                yield obj
+            elif obj.meta.get(START_PAGE_KEY):
+                yield self._prepare(self.scope.start_page(obj.url, obj))
+            else:
+                self.scope.add_seed(obj.url, obj)
+
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        """Hold the page's links, report the page to the scope, send what it releases."""
+        key = response.meta.get(SLOT_KEY)
+        links: list[tuple[str, Request]] = []
+        async for obj in result:
+            if not isinstance(obj, Request):
+                yield obj
+            elif key is None or obj.meta.get(SEED_KEY):
+                self.scope.add_seed(obj.url, obj)
+            else:
+                links.append((obj.url, obj))
+        if key is None:
+            return
+        if not 200 <= response.status < 300:
+            links = []
+        landed = response.url if response.meta.get("redirect_urls") else None
+        for release in self.scope.page_read(SlotKey(*key), response.status, links, landed):
+            yield self._prepare(release)
+
+    # -- outcomes brought by signals --------------------------------------------------------
+
+    def _page_failed(self, request: Request, failure: Failure) -> None:
+        key = request.meta.get(SLOT_KEY)
+        if key is None:
+            return
+        reason = "robots" if "robots.txt" in str(failure.value) else "error"
+        if reason == "error":
+            logger.info("Page failed: %s (%s)", request.url, failure.getErrorMessage())
+        self._send(self.scope.page_failed(SlotKey(*key), reason))
+
+    def _request_scheduled(self, request: Request, spider: Spider) -> None:
+        key = request.meta.get(SLOT_KEY)
+        if key is None or "redirect_urls" not in request.meta:
+            return
+        source = SlotKey(*key)
+        if request.meta.get("watch_redirect_checked") == request.url:
+            return
+        request.meta["watch_redirect_checked"] = request.url
+        try:
+            release = self.scope.redirect(source, request.url, request)
+        except RedirectRefused:
+            logger.info("Redirect not followed (site budget full or page read): %s", request.url)
+            self._send(self.scope.page_failed(source, "redirect_refused"))
+            raise IgnoreRequest(f"redirect out of scope: {request.url}") from None
+        if release is not None:
+            request.meta[SLOT_KEY] = tuple(release.key)
+            request.meta[SITE_LEVEL_KEY] = release.site_level
+            self._send(self.scope.page_failed(source, "moved"))
+
+    def _request_dropped(self, request: Request, spider: Spider) -> None:
+        key = request.meta.get(SLOT_KEY)
+        if key is not None:
+            # A redirect's first hop was fetched, so it counts; a plain duplicate was never sent.
+            reason = "redirect_to_known" if "redirect_urls" in request.meta else "duplicate"
+            self._send(self.scope.page_failed(SlotKey(*key), reason))
+
+    def _spider_idle(self, spider: Spider) -> None:
+        released = self.scope.next_level()
+        if not released:
+            return
+        if self.scope.level != self._in_flight_level:
+            self._in_flight_level = self.scope.level
+            logger.info(
+                "Level %d: %d site(s), %d page(s) to start with",
+                self.scope.level,
+                len({r.key.site for r in released}),
+                len(released),
+            )
+        self._send(released)
+        raise DontCloseSpider
+
+    def _spider_closed(self, spider: Spider, reason: str) -> None:
+        """Count every scope decision in the stats and write the coverage report."""
+        stats = self.crawler.stats
+        assert stats is not None
+        for event, count in self.scope.events.items():
+            stats.set_value(f"watch/scope/{event}", count)
+        stats.set_value("watch/scope/levels_reached", self.scope.level)
+        settings = self.crawler.settings
+        report = build_report(
+            self.scope.coverage(),
+            {**stats.get_stats(), "finish_reason": reason},
+            start_url=getattr(spider, "start_url", None) or "",
+            equation=settings.get("WATCH_QUERY") or settings.get("WATCH_QUERIES_FILE") or "",
+            feeds=[str(uri) for uri in settings.getdict("FEEDS")],
+        )
+        path = Path(settings.get("WATCH_REPORT_DIR")) / "coverage.json"
+        write_report(report, path)
+        for line in summary_lines(report):
+            logger.info(line)
+        logger.info("Coverage report: %s", path)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _prepare(self, release: Release[Request]) -> Request:
+        request = release.payload
+        request.meta[SLOT_KEY] = tuple(release.key)
+        request.meta[SITE_LEVEL_KEY] = release.site_level
+        return request
+
+    def _send(self, releases: list[Release[Request]]) -> None:
+        assert self.crawler.engine is not None
+        for release in releases:
+            self.crawler.engine.crawl(self._prepare(release))

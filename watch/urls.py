@@ -1,0 +1,138 @@
+"""URLs as watch sees them: a canonical form for "the same page" and a site key for "the same site".
+
+Both are pure functions of the URL text, so a crawl, a test and a report agree on them without
+sharing any state. They build on w3lib, which Scrapy itself uses for request fingerprints.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+#: Query parameters that identify a campaign or a click, never a document. ``*`` ends a prefix.
+DEFAULT_TRACKING_PARAMETERS: tuple[str, ...] = (
+    "utm_*",
+    "fbclid",
+    "gclid",
+    "gclsrc",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "_hsenc",
+    "_hsmi",
+    "__hssc",
+    "__hstc",
+    "__hsfp",
+    "hsctatracking",
+    "igshid",
+    "yclid",
+    "twclid",
+    "ttclid",
+    "li_fat_id",
+    "mkt_tok",
+    "oly_anon_id",
+    "oly_enc_id",
+    "vero_id",
+    "wickedid",
+    "_openstat",
+    "spm",
+    "ref_src",
+    "xtor",
+)
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+CRAWLABLE_SCHEMES = frozenset(_DEFAULT_PORTS)
+
+
+class TrackingParameters:
+    """A set of tracking parameter names and ``prefix*`` patterns, matched case-insensitively.
+
+    >>> TrackingParameters(["utm_*", "fbclid"]).matches("UTM_Source")
+    True
+    """
+
+    def __init__(self, patterns: tuple[str, ...] | list[str] = DEFAULT_TRACKING_PARAMETERS):
+        names = [p.lower() for p in patterns if not p.endswith("*")]
+        prefixes = [p[:-1].lower() for p in patterns if p.endswith("*")]
+        self._names = frozenset(names)
+        self._prefixes = tuple(prefixes)
+
+    def matches(self, name: str) -> bool:
+        name = name.lower()
+        return name in self._names or name.startswith(self._prefixes)
+
+
+_DEFAULT_TRACKING = TrackingParameters()
+
+
+def canonicalize(url: str, tracking: TrackingParameters = _DEFAULT_TRACKING) -> str:
+    """Return the canonical form of ``url``, the key under which watch reads a page once.
+
+    Steps, in order:
+
+    1. w3lib's ``canonicalize_url``: percent-encoding normalised, query arguments sorted,
+       fragment removed, host lower-cased;
+    2. tracking parameters (``utm_*``, ``fbclid``, …; see :data:`DEFAULT_TRACKING_PARAMETERS`)
+       removed from the query;
+    3. the scheme's default port dropped, an empty path written ``/``.
+
+    >>> canonicalize("HTTP://Example.COM:80/a?b=2&a=1&utm_source=x#top")
+    'http://example.com/a?a=1&b=2'
+    >>> canonicalize("https://example.com")
+    'https://example.com/'
+    """
+    canonical = canonicalize_url(url, keep_fragments=False)
+    parts = urlsplit(canonical)
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        kept = [(k, v) for k, v in pairs if not tracking.matches(k)]
+        if len(kept) != len(pairs):
+            query = urlencode(kept)
+    netloc = parts.netloc
+    if parts.port is not None and _DEFAULT_PORTS.get(parts.scheme) == parts.port:
+        netloc = netloc.rsplit(":", 1)[0]
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", query, ""))
+
+
+_WWW = re.compile(r"^www\.")
+
+
+def site_of(url: str) -> str:
+    """Return the site key of ``url``: what KB Crawl calls a site, and what budgets count against.
+
+    The host, lower-cased, without a leading ``www.``, followed by ``:port`` when the port is not
+    the scheme's default. Each blog on a shared host name (``a.blogspot.com``) is its own site.
+
+    >>> site_of("https://WWW.Example.com/a")
+    'example.com'
+    >>> site_of("http://a.blogspot.com:8080/x")
+    'a.blogspot.com:8080'
+    >>> site_of("https://example.com:443/")
+    'example.com'
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".")
+    host = _WWW.sub("", host, count=1)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and _DEFAULT_PORTS.get(parts.scheme.lower()) != port:
+        return f"{host}:{port}"
+    return host
+
+
+def is_crawlable(url: str) -> bool:
+    """Whether watch may request ``url`` at all: an ``http`` or ``https`` URL with a host.
+
+    >>> is_crawlable("mailto:a@b.test"), is_crawlable("https://b.test/")
+    (False, True)
+    """
+    parts = urlsplit(url)
+    return parts.scheme.lower() in CRAWLABLE_SCHEMES and bool(parts.hostname)
