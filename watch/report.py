@@ -59,7 +59,7 @@ def build_report(
         },
         "term_hits": {
             key[len(_TERM_PREFIX) :]: value
-            for key, value in sorted(stats.items())
+            for key, value in stats.items()  # the matcher sets them in equation order
             if key.startswith(_TERM_PREFIX)
         },
         "feeds": feeds or [],
