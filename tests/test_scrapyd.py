@@ -1,0 +1,149 @@
+"""Deployment: ``scrapyd-deploy`` to a real Scrapyd on 127.0.0.1, then a job with the same arguments.
+
+Scrapyd starts job processes with its own environment, so it is started with the mock web's proxy
+variables: the job's requests go to the mock web like any crawl's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import REPO
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from mockweb import MockWeb
+    from tests.webs import TestWeb
+
+pytestmark = [pytest.mark.slow, pytest.mark.scrapyd]
+
+# Talk to Scrapyd directly, never through the mock web's proxy.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _call(url: str, data: dict[str, str] | None = None) -> dict:
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    with _DIRECT.open(url, data=body, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+@dataclass
+class Scrapyd:
+    url: str
+    home: Path
+
+
+@pytest.fixture(scope="module")
+def scrapyd(test_web_server: MockWeb, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
+    home = tmp_path_factory.mktemp("scrapyd")
+    port = _free_port()
+    (home / "scrapyd.conf").write_text(
+        "[scrapyd]\n"
+        f"bind_address = 127.0.0.1\nhttp_port = {port}\n"
+        f"eggs_dir = {home / 'eggs'}\nlogs_dir = {home / 'logs'}\n"
+        f"items_dir = {home / 'items'}\ndbs_dir = {home / 'dbs'}\n"
+        "poll_interval = 0.5\nmax_proc = 2\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, **test_web_server.proxy_env(), "no_proxy": "127.0.0.1,localhost"}
+    errors = home / "scrapyd.err"
+    with errors.open("wb") as stderr:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).with_name("scrapyd"))],
+            cwd=home, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                _call(url + "daemonstatus.json")
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(errors.read_text()) from None
+                time.sleep(0.2)
+        yield Scrapyd(url, home)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _deploy_tool() -> str:
+    return str(Path(sys.executable).with_name("scrapyd-deploy"))
+
+
+def test_egg_packs_exactly_the_project(tmp_path: Path) -> None:
+    egg = tmp_path / "watch.egg"
+    subprocess.run([_deploy_tool(), "--build-egg", str(egg)], cwd=REPO, check=True, capture_output=True)
+    with zipfile.ZipFile(egg) as archive:
+        names = archive.namelist()
+        entry_points = archive.read("EGG-INFO/entry_points.txt").decode()
+    packages = {name.split("/")[0] for name in names if name.endswith(".py")}
+    assert packages == {"watch", "spiders", "pipelines", "settings"}
+    assert "settings = settings" in entry_points
+
+
+def test_deploy_and_run_a_job(scrapyd: Scrapyd, test_web: TestWeb) -> None:
+    deployed = subprocess.run(
+        [_deploy_tool(), "env"],
+        cwd=REPO,
+        env={**os.environ, "SCRAPYD_URL": scrapyd.url, "no_proxy": "127.0.0.1,localhost"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert deployed.returncode == 0, deployed.stderr
+    spiders = _call(scrapyd.url + "listspiders.json?project=watch")["spiders"]
+    assert {"expertblogs", "sites"} <= set(spiders)
+    job = _call(
+        scrapyd.url + "schedule.json",
+        {"project": "watch", "spider": "expertblogs", "start_url": test_web.start_url,
+         "site_depth": "2", "pages_per_site": "3", "query": "Quorum OR Carata"},
+    )["jobid"]  # fmt: skip
+    deadline = time.monotonic() + 240
+    while not any(j["id"] == job for j in _call(scrapyd.url + "listjobs.json?project=watch")["finished"]):
+        assert time.monotonic() < deadline, "the Scrapyd job did not finish"
+        time.sleep(0.5)
+    log = (scrapyd.home / "logs" / "watch" / "expertblogs" / f"{job}.log").read_text("utf-8")
+    assert "Spider closed (finished)" in log, log[-3000:]
+    assert " ERROR: " not in log, log[-3000:]
+    items_dir = scrapyd.home / "items" / "watch" / "expertblogs"
+    coverage = json.loads((items_dir / "coverage.json").read_text("utf-8"))
+    assert coverage["levels"]["1"] == [seed.split("/")[2] for seed in test_web.seeds]
+    assert set(coverage["levels"]) == {"0", "1", "2"}
+    assert coverage["equation"] == "Quorum OR Carata"
+    assert (items_dir / f"{job}.jl").exists()
+
+
+def test_bad_argument_fails_the_job_before_any_request(scrapyd: Scrapyd, test_web_server: MockWeb) -> None:
+    test_web_server.clear_log()
+    job = _call(
+        scrapyd.url + "schedule.json",
+        {"project": "watch", "spider": "expertblogs", "start_url": "http://portal.test/", "site_depth": "x"},
+    )["jobid"]
+    deadline = time.monotonic() + 120
+    while not any(j["id"] == job for j in _call(scrapyd.url + "listjobs.json?project=watch")["finished"]):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    assert test_web_server.requested_urls() == []
