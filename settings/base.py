@@ -45,6 +45,7 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 FEED_EXPORT_ENCODING = "utf-8"  # JSONL and CSV in UTF-8 (CSV gets a BOM from its exporter)
+FEED_EXPORTERS = {"csv": "pipelines.feeds.AnalystCsvItemExporter"}  # CSV for spreadsheets: BOM, readable lists, no formula injection
 LOG_LEVEL = "INFO"  # DEBUG lists every request
 
 # watch components -------------------------------------------------------------------------------
@@ -59,3 +60,13 @@ WATCH_EXPERTBLOGS_START_URL = ""  # the portal page listing expert blogs (-a sta
 WATCH_EXPERTBLOGS_SEED_CSS = ""  # CSS selector of the blog list on the portal page ("" = main-content heuristics)
 WATCH_EXPORT_TEXT = False  # export each document's full visible text (-a with_text=1)
 WATCH_REPORT_DIR = ""  # folder for coverage.json, seeds.csv, near_misses.json ("" = the first feed's folder, else results/)
+
+# Search equations (pipelines/match.py); the spider writes -a query / -a queries_file here.
+WATCH_QUERY = ""  # the search equation ("" = no equation: every document is exported)
+WATCH_QUERIES_FILE = ""  # file of "name: equation" lines, evaluated together
+WATCH_MATCH_SNIPPETS_PER_TERM = 2  # excerpts shown per matched term
+WATCH_MATCH_SNIPPET_WIDTH = 160  # characters per excerpt
+
+ITEM_PIPELINES = {
+    "pipelines.match.QueryMatchPipeline": 300,  # keep documents that satisfy the equation
+}

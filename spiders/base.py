@@ -30,10 +30,11 @@ from spiders.arguments import (
     parse_arguments,
     whole_number,
 )
-from spiders.scope import SEED_KEY, SITE_LEVEL_KEY, page_failed
+from spiders.scope import KNOWN_START_PAGE, SEED_KEY, SITE_LEVEL_KEY, START_PAGE_KEY, page_failed
 from watch.document import EXPORT_FIELDS, EXPORT_FIELDS_WITH_TEXT, Document
 from watch.fingerprints import content_fingerprint
 from watch.metadata import detect_language, published_date
+from watch.seeds import Seed
 from watch.text import visible_text
 from watch.urls import canonicalize, site_of
 
@@ -134,7 +135,7 @@ class WatchSpider(CrawlSpider):
         yield document
 
     def _document(self, response: HtmlResponse) -> Document:
-        page = visible_text(response.body, encoding=response.encoding)
+        page = visible_text(response.text)
         referer = response.request.headers.get("Referer", b"") if response.request else b""
         return Document(
             url=response.url,
@@ -147,7 +148,7 @@ class WatchSpider(CrawlSpider):
             content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
             title=page.title,
             published=published_date(response.text, response.url),
-            language=detect_language(page.text),
+            language=detect_language(page.text, page.lang),
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             text_length=len(page.text),
             fingerprint=content_fingerprint(page.title, page.text),
@@ -164,6 +165,14 @@ class WatchSpider(CrawlSpider):
     def seed_request(self, url: str) -> Request:
         """A request for a level-1 page; the scope holds it until level 1 starts."""
         return Request(url, errback=self.page_error, meta={SEED_KEY: True})
+
+    def seed_requests(self, seeds: list[Seed]) -> Iterator[Request]:
+        """Requests for a seed list; its start page (rank 0), if any, is made known, never sent."""
+        for seed in seeds:
+            if seed.rank == 0:
+                yield Request(seed.url, meta={START_PAGE_KEY: KNOWN_START_PAGE}, dont_filter=True)
+            else:
+                yield self.seed_request(seed.url)
 
     def fail(self, reason: str, message: str) -> None:
         """End the run with an error the crawl command turns into a non-zero exit status."""

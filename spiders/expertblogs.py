@@ -52,8 +52,8 @@ class ExpertBlogsSpider(WatchSpider):
         if self.seeds_file is not None:
             seeds = read_seeds_file(self.seeds_file)
             self._record_seeds(seeds)
-            for seed in seeds:
-                yield self.seed_request(seed.url)
+            for request in self.seed_requests(seeds):
+                yield request
             return
         start_url = self.start_url or self.settings.get("WATCH_EXPERTBLOGS_START_URL")
         if not start_url:
@@ -88,7 +88,8 @@ class ExpertBlogsSpider(WatchSpider):
                 f"main content, {len(found.same_site)} to the portal itself, {len(found.pagination)} "
                 "pagination; name the blog list with -a seed_css=SELECTOR",
             )
-        self._record_seeds(found.seeds)
+        title = (response.css("title::text").get() or "").strip()
+        self._record_seeds([Seed(response.url, title, 0), *found.seeds])
         yield from self.parse_page(response)
         for seed in found.seeds:
             yield self.seed_request(seed.url)
@@ -102,5 +103,6 @@ class ExpertBlogsSpider(WatchSpider):
         write_seeds_file(path, seeds)
         stats = self.crawler.stats
         assert stats is not None
-        stats.set_value("watch/seeds/count", len(seeds))
-        logger.info("%d seed(s) written to %s", len(seeds), path)
+        count = sum(1 for seed in seeds if seed.rank)
+        stats.set_value("watch/seeds/count", count)
+        logger.info("%d seed(s) written to %s", count, path)

@@ -42,6 +42,8 @@ SITE_LEVEL_KEY = "watch_site_level"
 #: Request meta keys set by spiders for the scope to read.
 START_PAGE_KEY = "watch_start_page"
 SEED_KEY = "watch_seed"
+#: ``START_PAGE_KEY`` value of the start page of an earlier run (a rerun from its seeds): never sent.
+KNOWN_START_PAGE = "known"
 
 
 class ScopeMiddleware:
@@ -78,6 +80,8 @@ class ScopeMiddleware:
         async for obj in start:
             if not isinstance(obj, Request):
                 yield obj
+            elif obj.meta.get(START_PAGE_KEY) == KNOWN_START_PAGE:
+                self.scope.known_start_page(obj.url)
             elif obj.meta.get(START_PAGE_KEY):
                 yield self._prepare(self.scope.start_page(obj.url, obj))
             else:

@@ -40,11 +40,12 @@ class SitesSpider(WatchSpider):
         self, urls: list[str] | None = None, seeds_file: Path | None = None, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
-        self.seeds = [Seed(url, "", rank) for rank, url in enumerate(urls or [], start=1)]
-        if seeds_file is not None:
-            self.seeds += read_seeds_file(seeds_file)
+        from_file = read_seeds_file(seeds_file) if seeds_file is not None else []
+        listed = [(url, "") for url in urls or []] + [(s.url, s.text) for s in from_file if s.rank]
+        start_pages = [seed for seed in from_file if seed.rank == 0]
+        self.seeds = start_pages + [Seed(url, text, rank) for rank, (url, text) in enumerate(listed, 1)]
 
     async def start(self) -> AsyncIterator[Request]:
         write_seeds_file(self.report_dir / "seeds.csv", self.seeds)
-        for seed in self.seeds:
-            yield self.seed_request(seed.url)
+        for request in self.seed_requests(self.seeds):
+            yield request

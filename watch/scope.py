@@ -127,6 +127,11 @@ class CrawlScope(Generic[P]):
         site = self._new_site(site_of(url), level=0, order=(0,))
         return self._allocate(site, url, canonicalize(url), payload)
 
+    def known_start_page(self, url: str) -> None:
+        """Register the start page of an earlier run as level 0 without reading it again, so that a
+        rerun from a frozen seed list treats links back to the portal as that run did."""
+        self._new_site(site_of(url), level=0, order=(0,))
+
     def add_seed(self, url: str, payload: P) -> None:
         """Add a level-1 entry URL, in seed order. Seeds on the start page's site are refused."""
         if not is_crawlable(url):

@@ -41,7 +41,11 @@ _PAGINATION_TEXT = re.compile(r"^(?:\d+|suivant\w*|précédent\w*|next|prev\w*|�
 
 @dataclass(frozen=True)
 class Seed:
-    """A level-1 entry: a link of the portal's list, with its anchor text and rank (1-based)."""
+    """A level-1 entry: a link of the portal's list, with its anchor text and rank (1-based).
+
+    Rank 0 is kept for the start page itself in a seed file: a rerun then knows the portal as
+    level 0 (never read again) instead of reaching it as an ordinary site through back-links.
+    """
 
     url: str
     text: str
@@ -120,7 +124,8 @@ def extract_seeds(html: str | bytes, page_url: str, css: str | None = None) -> S
 
 def read_seeds_file(path: Path) -> list[Seed]:
     """Read seeds from a file written by :func:`write_seeds_file` (or any CSV with a ``url``
-    column, or a plain list of URLs, one a line; ``#`` starts a comment).
+    column, or a plain list of URLs, one a line; ``#`` starts a comment). A row of rank 0 is the
+    start page of the run that wrote the file.
 
     Raises ``ValueError`` naming the line of the first entry that is not an http(s) URL.
     """
@@ -131,7 +136,9 @@ def read_seeds_file(path: Path) -> list[Seed]:
         for number, row in enumerate(csv.DictReader(lines), start=2):
             url = (row.get("url") or "").strip()
             if url:
-                seeds.append(_checked_seed(url, row.get("text") or "", len(seeds) + 1, number))
+                start_page = (row.get("rank") or "").strip() == "0"
+                rank = 0 if start_page else sum(1 for seed in seeds if seed.rank) + 1
+                seeds.append(_checked_seed(url, row.get("text") or "", rank, number))
         return seeds
     for number, line in enumerate(lines, start=1):
         url = line.split("#", 1)[0].strip()

@@ -1,0 +1,1 @@
+"""Custom Scrapy commands of watch (``COMMANDS_MODULE``): ``scrapy equation``."""

@@ -1,0 +1,129 @@
+"""Tests of watch.metadata: publication dates and languages, best effort, never failing a page."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from pathlib import Path
+
+import htmldate.utils
+import pytest
+
+from watch.metadata import MIN_LETTERS, detect_language, published_date
+from watch.text import visible_text
+
+DATA = Path(__file__).parent / "data"
+
+
+def read_page(name: str) -> str:
+    return gzip.decompress((DATA / f"text_{name}.html.gz").read_bytes()).decode("utf-8")
+
+
+def html_page(head: str = "", body: str = "<p>Quorum</p>") -> str:
+    return f"<!DOCTYPE html><html><head>{head}</head><body>{body}</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("html", "url", "expected"),
+    [
+        (html_page('<meta property="article:published_time" content="2024-03-05T10:00:00+01:00">'),
+         "https://blog.test/post", "2024-03-05"),
+        (html_page('<script type="application/ld+json">{"@type": "BlogPosting", '
+                   '"datePublished": "2023-11-02T08:00:00Z"}</script>'), "", "2023-11-02"),
+        (html_page(body='<article><time datetime="2022-01-31">31 janvier</time><p>x</p></article>'),
+         "", "2022-01-31"),
+        (html_page(), "https://blog.test/2021/06/17/quorum", "2021-06-17"),
+        # The original publication date, not the last update.
+        (html_page('<meta property="article:published_time" content="2020-02-01">'
+                   '<meta property="article:modified_time" content="2024-05-06">'),
+         "", "2020-02-01"),
+        # Nothing to tell, or nothing to read.
+        (html_page(), "https://blog.test/about", ""),
+        (html_page(body="<p>Call 2021 or 06 17</p>"), "", ""),
+        ("", "", ""),
+        ("<<<>>>", "https://blog.test/", ""),
+        ("\x00\x01\ud800", "", ""),
+        ("not html at all", "not a url", ""),
+    ],
+)  # fmt: skip
+def test_published_date(html: str, url: str, expected: str) -> None:
+    assert published_date(html, url) == expected
+
+
+def test_published_date_never_fetches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """htmldate downloads a *string* that looks like a URL: the page must never reach that path."""
+
+    def fetch_url(url: str) -> None:
+        raise AssertionError(f"htmldate tried to download {url}")
+
+    monkeypatch.setattr(htmldate.utils, "fetch_url", fetch_url)
+    assert published_date("https://blog.test/2021/06/17/quorum", "https://blog.test/") == ""
+    assert published_date("http://blog.test/", "https://blog.test/2021/06/17/q") == ""
+
+
+def test_published_date_is_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    library = logging.getLogger("htmldate")
+    before = library.level
+    published_date("<p>no html tag, no date</p>", "https://blog.test/")  # htmldate logs an error
+    published_date("", "")
+    assert [r for r in caplog.records if r.name.startswith("htmldate")] == []
+    assert library.level == before
+
+
+@pytest.mark.parametrize(
+    ("name", "published", "language"),
+    [
+        ("boingboing.net.millenials", "2013-07-19", "en"),
+        ("die-partei.net.luebeck", "2012-05-31", "de"),
+        ("psl.eu.luniversite", "2019-11-06", "fr"),
+        # Declares lang="en-US" but is written in German; its URL (/2017/7/12/) carries the
+        # original date, its JSON-LD a later republication (2019-06-17).
+        ("befifty.montauk", "2017-07-12", "de"),
+    ],
+)
+def test_real_pages(name: str, published: str, language: str) -> None:
+    html = read_page(name)
+    assert published_date(html, "") == published
+    page = visible_text(html)
+    assert detect_language(page.text, page.lang) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "declared", "expected"),
+    [
+        ("Le chat dort sur la table de la cuisine depuis ce matin, tranquillement.", "", "fr"),
+        ("Der schnelle braune Fuchs springt über den faulen Hund am Flussufer.", "", "de"),
+        ("The quick brown fox jumps over the lazy dog near the river bank today.", "", "en"),
+        ("El rápido zorro marrón salta sobre el perro perezoso junto al río hoy.", "", "es"),
+        # Confident detection beats the declared language.
+        ("Der schnelle braune Fuchs springt über den faulen Hund am Flussufer.", "en", "de"),
+        # Too short to tell: the declared language, if any.
+        ("Das ist ein kurzer Satz.", "", ""),
+        ("Das ist ein kurzer Satz.", "de", "de"),
+        ("Das ist ein kurzer Satz.", " DE ", "de"),
+        ("Das ist ein kurzer Satz.", "deu", ""),
+        ("", "", ""),
+        ("1234 5678 " * 20, "", ""),
+        # Unsure: names, menus, no language at all.
+        ("Quorum Carata Poligma Nationbuilder " * 3, "", ""),
+        ("Login Logout Home Contact Impressum Datenschutz Newsletter Shop Kontakt", "", ""),
+        ("xkcd qwrt zzpq brrr mmnt hjkl " * 3, "", ""),
+        ("xkcd qwrt zzpq brrr mmnt hjkl " * 3, "fr", "fr"),
+    ],
+)
+def test_detect_language(text: str, declared: str, expected: str) -> None:
+    assert detect_language(text, declared) == expected
+
+
+def test_detect_language_reads_the_prose_not_the_menus() -> None:
+    menu = "\n".join(["Home", "About", "Contact", "Login", "Search", "Shop"] * 300)
+    prose = "Le conseil municipal a voté hier soir le budget de la commune pour l'année prochaine."
+    assert detect_language(f"{menu}\n{prose}\n{menu}") == "fr"
+
+
+def test_min_letters_is_the_threshold() -> None:
+    sentence = "Der schnelle braune Fuchs springt über den faulen Hund am Flussufer heute."
+    letters = [i for i, c in enumerate(sentence) if c.isalpha()]
+    assert detect_language(sentence[: letters[MIN_LETTERS - 1] + 1]) == "de"
+    assert detect_language(sentence[: letters[MIN_LETTERS - 2] + 1]) == ""

@@ -1,0 +1,134 @@
+"""What a page says about itself besides its text: when it was published and in which language.
+
+Both are best effort and never fail a page: a document whose date or language cannot be told is
+exported with an empty field, not dropped. Neither function touches the network.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from functools import cache
+from typing import TYPE_CHECKING
+
+from htmldate import find_date
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from py3langid.langid import LanguageIdentifier
+
+logger = logging.getLogger(__name__)
+
+#: Fewer letters than this and a language guess is a coin toss: ``detect_language`` abstains.
+MIN_LETTERS = 50
+#: The identifier's probability (normalised over its 97 languages) a detection must reach.
+MIN_CONFIDENCE = 0.8
+# Language identification costs about a microsecond per character: it reads a sample of this size,
+# taken from the longest lines (the prose), not from the menus at the top of the page.
+_SAMPLE_CHARS = 1000
+_PROSE_CHARS = 30  # shorter lines are menu entries, buttons, dates
+
+
+def published_date(html: str, url: str) -> str:
+    """Return the date the page was first published, ``YYYY-MM-DD``, or ``""`` if it does not say.
+
+    Steps:
+
+    1. htmldate reads, in its fast mode (``extensive_search=False``) and preferring the original
+       publication date over a later update: the date in ``url`` (``/2019/05/12/``), the page's
+       metadata (``article:published_time``, JSON-LD, ``<time>``…), then a few markup patterns.
+    2. The page goes to htmldate as bytes: given a string that looks like a URL, htmldate would
+       download it, and a crawler must not fetch behind its own scheduler's back.
+    3. htmldate's log messages are about the page, not about watch: they are silenced during the
+       call, and anything it raises means "no date".
+
+    >>> published_date('<html><head><meta property="article:published_time" '
+    ...                'content="2024-03-05T10:00:00+01:00"></head><body><p>x</p></body></html>',
+    ...                "https://blog.test/post")
+    '2024-03-05'
+    >>> published_date("<html><body><p>Quorum</p></body></html>", "https://blog.test/2021/06/17/q")
+    '2021-06-17'
+    >>> published_date("<p>no date here</p>", "https://blog.test/about")
+    ''
+    """
+    page = html.encode("utf-8", "replace")
+    with _quiet("htmldate"):
+        try:
+            found = find_date(page, url=url or None, original_date=True, extensive_search=False)
+        # htmldate runs many parsers over hostile markup; its failure only means "no date".
+        except Exception:  # noqa: BLE001
+            logger.debug("htmldate failed on %s", url, exc_info=True)
+            return ""
+    return found or ""
+
+
+def detect_language(text: str, declared: str = "") -> str:
+    """Return the ISO 639-1 code of the language ``text`` is written in, or ``""`` when unsure.
+
+    The rule, in order:
+
+    1. The language py3langid detects, when ``text`` has at least ``MIN_LETTERS`` letters and the
+       detection's probability reaches ``MIN_CONFIDENCE``: what a page says beats what its
+       template declares (CMS themes often keep ``lang="en"`` on pages written in German).
+    2. Else ``declared``, the page's ``<html lang>`` primary subtag (``PageText.lang``), when it
+       is a two-letter code: short pages still get a language.
+    3. Else ``""``.
+
+    The identifier reads a sample of the longest lines (prose rather than menus); its model ships
+    with py3langid and is loaded once, on first use.
+
+    >>> detect_language("Le chat dort sur la table de la cuisine depuis ce matin, tranquillement.")
+    'fr'
+    >>> detect_language("Quorum", declared="de"), detect_language("Quorum")
+    ('de', '')
+    """
+    declared = declared.strip().lower()
+    fallback = declared if len(declared) == 2 and declared.isascii() and declared.isalpha() else ""
+    if sum(character.isalpha() for character in text) < MIN_LETTERS:
+        return fallback
+    language, probability = _identifier().classify(_sample(text))
+    return language if probability >= MIN_CONFIDENCE and len(language) == 2 else fallback
+
+
+def _sample(text: str) -> str:
+    """Return the prose of ``text`` for identification: its longest lines, up to ``_SAMPLE_CHARS``.
+
+    Lines shorter than ``_PROSE_CHARS`` (menu entries, buttons, dates, often in English whatever
+    the page's language) are left out, unless the text has no longer line.
+
+    >>> _sample("Home\\nA line of prose, long enough to be prose.\\nMenu")
+    'A line of prose, long enough to be prose.'
+    >>> _sample("Home\\nMenu")
+    'Home\\nMenu'
+    """
+    lines = sorted(text.splitlines(), key=len, reverse=True)
+    prose = [line for line in lines if len(line) >= _PROSE_CHARS] or lines
+    chosen: list[str] = []
+    size = 0
+    for line in prose:
+        if size >= _SAMPLE_CHARS:
+            break
+        chosen.append(line)
+        size += len(line)
+    return "\n".join(chosen)
+
+
+@cache
+def _identifier() -> LanguageIdentifier:
+    """Load py3langid's model (about a second) the first time a language is asked for."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Silence the logger ``name`` (and its children) below CRITICAL while the block runs."""
+    library = logging.getLogger(name)
+    level = library.level
+    library.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        library.setLevel(level)
