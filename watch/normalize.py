@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import NamedTuple
 
 # Letters and digits; everything else (spaces of every width, apostrophes, hyphens, punctuation)
-# separates words. Combining marks stay inside the word they decorate.
-_WORD = re.compile(r"(?:[^\W_][\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff]*)+")
+# separates words. Combining marks stay inside the word they decorate, and so do soft hyphens and
+# zero-width characters, which page authors put inside words (SPIP and Word do) and folding drops.
+_WORD = re.compile(
+    r"(?:[^\W_][\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u00ad\u200b-\u200d\u2060]*)+"
+)
 
-# Letters that NFKC and case folding leave whole but a French or German reader writes out.
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "ħ": "h", "ı": "i"})
+# Letters that NFKC and case folding leave whole but a French or German reader writes out, and
+# the invisible characters that may sit inside a word.
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "ħ": "h", "ı": "i"}
+    | dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060")
+)
 
 
 class Token(NamedTuple):
@@ -41,6 +49,17 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped).translate(_LIGATURES)
 
 
+_new_token = tuple.__new__
+
+
+@lru_cache(maxsize=200_000)
+def _fold_word(word: str) -> tuple[str, ...]:
+    """The normalised word(s) of one run of letters and digits; cached, since words repeat."""
+    if word.isascii():
+        return (word.lower(),)
+    return tuple(_WORD.findall(fold(word)))
+
+
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into normalised words, each with its span in ``text``.
 
@@ -51,16 +70,19 @@ def tokenize(text: str) -> list[Token]:
 
     >>> [t.word for t in tokenize("l’Élection de Digital\u00a0Box")]
     ['l', 'election', 'de', 'digital', 'box']
+    >>> [t.word for t in tokenize("réor\u00adga\u00adni\u00adsa\u00adtion")]
+    ['reorganisation']
     """
     tokens: list[Token] = []
+    append = tokens.append
     for match in _WORD.finditer(text):
-        start, end = match.span()
-        folded = fold(match.group())
-        parts = _WORD.findall(folded)
+        parts = _fold_word(match.group())
         if len(parts) == 1:
-            tokens.append(Token(parts[0], start, end))
+            # tuple.__new__ skips NamedTuple's Python-level constructor: this loop runs per word.
+            append(_new_token(Token, (parts[0], *match.span())))
         else:
-            tokens.extend(Token(part, start, end) for part in parts)
+            start, end = match.span()
+            tokens.extend(_new_token(Token, (part, start, end)) for part in parts)
     return tokens
 
 

@@ -1,0 +1,1 @@
+"""Scrapy item pipelines: thin adapters that hand each document to the core in ``watch/``."""

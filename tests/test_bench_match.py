@@ -1,0 +1,31 @@
+"""The matching benchmark runs, its engines agree, and it reports its summary (no duration asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_quick_benchmark_runs_and_engines_agree() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.match", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    summary = json.loads(lines[-1])
+    assert set(summary) == {"docs_per_s_1", "docs_per_s_1000", "slowdown_1_to_1000", "vs_ahocorasick_1000"}
+    assert all(value > 0 for value in summary.values())
+    engines = {line.split()[0] for line in lines[2:-1]}
+    assert engines == {"watch", "ahocorasick", "regex"}

@@ -1,0 +1,157 @@
+"""The query matching pipeline: drops, explanations, stats and the near-miss report."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from scrapy import Spider
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from pipelines.match import QueryMatchPipeline
+from watch.document import Document
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from scrapy.crawler import Crawler
+
+
+def document(url: str, text: str, title: str = "") -> Document:
+    return Document(
+        url=url,
+        canonical_url=url,
+        site="site.test",
+        site_level=1,
+        depth=1,
+        referer="",
+        status=200,
+        content_type="text/html",
+        title=title,
+        published="",
+        language="en",
+        fetched_at="2026-01-01T00:00:00Z",
+        text_length=len(text),
+        fingerprint="0",
+        text=text,
+    )
+
+
+def crawler_with(tmp_path: Path, **settings: Any) -> Crawler:
+    return get_crawler(Spider, {"WATCH_REPORT_DIR": str(tmp_path / "report"), **settings})
+
+
+def run(pipeline: QueryMatchPipeline, items: list[Document]) -> tuple[list[Document], list[Document]]:
+    """Drive the pipeline as Scrapy would; return the kept and the dropped items."""
+    kept, dropped = [], []
+    pipeline.open_spider()
+    for item in items:
+        try:
+            kept.append(pipeline.process_item(item))
+        except DropItem:
+            dropped.append(item)
+    pipeline.close_spider()
+    return kept, dropped
+
+
+@pytest.mark.parametrize("settings", [{}, {"WATCH_QUERY": "", "WATCH_QUERIES_FILE": ""}, {"WATCH_QUERY": "  "}])
+def test_without_an_equation_the_pipeline_is_off(tmp_path: Path, settings: dict[str, str]) -> None:
+    with pytest.raises(NotConfigured):
+        build_from_crawler(QueryMatchPipeline, crawler_with(tmp_path, **settings))
+
+
+def test_matching_documents_are_explained_and_the_rest_dropped(tmp_path: Path) -> None:
+    crawler = crawler_with(tmp_path, WATCH_QUERY='Quorum OR Nationbuilder OR "Digital Box"')
+    pipeline = build_from_crawler(QueryMatchPipeline, crawler)
+    items = [
+        document("http://a.test/1", "We chose Digital\nBox over QUORUM.", title="Tools"),
+        document("http://a.test/2", "Nothing to see here, built with Nation Builder."),
+        document("http://b.test/", "Body without the term", title="Quorum in the title"),
+    ]
+    kept, dropped = run(pipeline, items)
+    assert [item.url for item in kept] == ["http://a.test/1", "http://b.test/"]
+    assert [item.url for item in dropped] == ["http://a.test/2"]
+    first = kept[0]
+    assert first.matched_terms == ["Quorum", '"Digital Box"']
+    assert first.matched_queries == ["query"]
+    assert first.snippets == ["Tools We chose «Digital Box» over «QUORUM»."]
+    assert kept[1].snippets == ["«Quorum» in the title Body without the term"]
+    stats = crawler.stats.get_stats()
+    assert stats["watch/match/documents"] == 3
+    assert stats["watch/match/matched"] == 2
+    assert stats["watch/match/dropped"] == 1
+    assert stats["watch/match/query/query"] == 2
+    assert stats["watch/match/term/Quorum"] == 2
+    assert stats['watch/match/term/"Digital Box"'] == 1
+    assert stats["watch/match/term/Nationbuilder"] == 0
+
+
+def test_near_misses_are_written_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    crawler = crawler_with(tmp_path, WATCH_QUERY="Quorum OR Nationbuilder")
+    pipeline = build_from_crawler(QueryMatchPipeline, crawler)
+    items = [
+        document("http://a.test/", "Built with Nation Builder by a quorum."),
+        document("http://b.test/", "Nation builder again, no match"),
+    ]
+    with caplog.at_level(logging.INFO, logger="pipelines.match"):
+        run(pipeline, items)
+    report = json.loads((tmp_path / "report" / "near_misses.json").read_text(encoding="utf-8"))
+    assert report == {
+        "Quorum": [],
+        "Nationbuilder": [
+            {"form": "Nation Builder", "count": 2, "examples": ["http://a.test/", "http://b.test/"]}
+        ],
+    }
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "  0 documents contain Nationbuilder; 2 contain 'Nation Builder' (e.g. http://a.test/)"
+    ]
+
+
+def test_several_equations_from_a_file_and_the_command_line(tmp_path: Path) -> None:
+    equations = tmp_path / "equations.txt"
+    equations.write_text(
+        "# vendors of campaign software\n"
+        "vendors: Nationbuilder OR Quorum\n"
+        "polls: sondage* AND NOT \"fake news\"\n",
+        encoding="utf-8",
+    )
+    crawler = crawler_with(tmp_path, WATCH_QUERY="quorum", WATCH_QUERIES_FILE=str(equations))
+    pipeline = build_from_crawler(QueryMatchPipeline, crawler)
+    items = [
+        document("http://a.test/", "Sondages : Quorum en tête"),
+        document("http://b.test/", "Un sondage, des fake news"),
+        document("http://c.test/", "NationBuilder et les sondages"),
+    ]
+    kept, dropped = run(pipeline, items)
+    assert [(item.url, item.matched_queries) for item in kept] == [
+        ("http://a.test/", ["query", "vendors", "polls"]),
+        ("http://c.test/", ["vendors", "polls"]),
+    ]
+    # terms as written, de-duplicated by spelling, in equation order
+    assert kept[0].matched_terms == ["quorum", "Quorum", "sondage*"]
+    assert kept[1].matched_terms == ["Nationbuilder", "sondage*"]
+    assert [item.url for item in dropped] == ["http://b.test/"]
+    stats = crawler.stats.get_stats()
+    assert (stats["watch/match/query/vendors"], stats["watch/match/query/polls"]) == (2, 2)
+    assert stats['watch/match/term/"fake news"'] == 1  # counted in every document, matched or not
+
+
+def test_snippet_settings_are_applied(tmp_path: Path) -> None:
+    text = " ".join(["filler"] * 40 + ["Quorum"] + ["filler"] * 40 + ["Quorum"] + ["filler"] * 40)
+    crawler = crawler_with(
+        tmp_path, WATCH_QUERY="Quorum", WATCH_MATCH_SNIPPETS_PER_TERM=1, WATCH_MATCH_SNIPPET_WIDTH=30
+    )
+    kept, _ = run(build_from_crawler(QueryMatchPipeline, crawler), [document("http://a.test/", text)])
+    assert kept[0].snippets == ["… filler filler «Quorum» filler …"]
+
+
+def test_dict_items_are_handled_too(tmp_path: Path) -> None:
+    pipeline = build_from_crawler(QueryMatchPipeline, crawler_with(tmp_path, WATCH_QUERY="Quorum"))
+    pipeline.open_spider()
+    item = pipeline.process_item({"url": "http://a.test/", "title": "Quorum", "text": ""})
+    assert item["matched_terms"] == ["Quorum"]

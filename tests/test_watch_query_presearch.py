@@ -1,0 +1,107 @@
+"""Many equations at once: the presearch index, QuerySet, and equation files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from watch.query import DocumentWords, QuerySet, QuerySyntaxError, compile_query
+from watch.query.presearch import anchors
+
+
+@pytest.mark.parametrize(
+    ("equation", "expected"),
+    [
+        ("Quorum", {(False, "quorum")}),
+        ('"Blue State Digital"', {(False, "digital")}),
+        ("elect*", {(True, "elect")}),
+        ("Quorum OR elect*", {(False, "quorum"), (True, "elect")}),
+        ("Nationbuilder AND Quorum", {(False, "nationbuilder")}),
+        ("elect* AND Quorum", {(False, "quorum")}),
+        ("Quorum NOT spam", {(False, "quorum")}),
+        ("Nationbuilder NEAR/5 mun*", {(False, "nationbuilder")}),
+        ("(a OR bb) AND ccc", {(False, "ccc")}),
+        ("NOT spam", None),
+        ("Quorum OR NOT spam", None),
+        ("NOT a AND NOT b", None),
+        ("a OR NOT a", None),
+        ("a AND NOT a", set()),
+    ],
+)
+def test_anchors(equation: str, expected: set[tuple[bool, str]] | None) -> None:
+    query = compile_query(equation)
+    assert anchors(query.expression, query.terms) == expected
+
+
+def many(count: int) -> dict[str, str]:
+    return {f"q{number}": f"word{number} OR (thing{number} AND other)" for number in range(count)}
+
+
+def test_presearch_selects_only_equations_the_words_can_satisfy() -> None:
+    queries = QuerySet({**many(1000), "always": "NOT word5", "stems": "word99* AND other"})
+    doc = DocumentWords.from_text("word5 and thing7, other things; word999")
+    assert queries.candidates(doc) == ["q5", "q7", "q999", "always", "stems"]
+    assert list(queries.match(doc)) == ["q5", "q7", "q999", "stems"]
+    assert queries.matching(doc) == ["q5", "q7", "q999", "stems"]
+    # Remembered words give the same answer the second time.
+    assert list(queries.match(doc)) == ["q5", "q7", "q999", "stems"]
+
+
+def test_small_sets_evaluate_every_equation() -> None:
+    queries = QuerySet(many(3))
+    assert queries.candidates(DocumentWords.from_text("nothing")) == ["q0", "q1", "q2"]
+
+
+def test_query_set_exposes_names_and_queries() -> None:
+    queries = QuerySet({"b": "Quorum", "a": '"Digital Box"'})
+    assert queries.names == ("b", "a")
+    assert queries.queries["a"].equation == '"Digital Box"'
+    assert queries.match(DocumentWords.from_text("rien")) == {}
+
+
+def test_query_set_error_names_the_query() -> None:
+    with pytest.raises(QuerySyntaxError) as info:
+        QuerySet({"good": "a", "vendors": "(Quorum OR Carata"})
+    assert str(info.value) == "column 1: unbalanced '(': no matching ')' (query 'vendors')"
+
+
+def test_from_file(tmp_path: Path) -> None:
+    path = tmp_path / "equations.txt"
+    path.write_text(
+        "\ufeff# Vendors of campaign software\n"
+        "vendors: Quorum OR Nationbuilder\n"
+        "\n"
+        "   # indented comment\n"
+        'boxes :  "Digital Box" NOT spam\n'
+        "élections 2026: élect* NEAR/3 municipales\n",
+        encoding="utf-8",
+    )
+    queries = QuerySet.from_file(path)
+    assert queries.names == ("vendors", "boxes", "élections 2026")
+    assert queries.queries["boxes"].equation == '"Digital Box" NOT spam'
+    doc = DocumentWords.from_text("Élections municipales : Quorum et la digital box")
+    assert list(queries.match(doc)) == ["vendors", "boxes", "élections 2026"]
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "message"),
+    [
+        ("vendors: (Quorum OR Carata", 10, "unbalanced '(': no matching ')' (query 'vendors', {path} line 2)"),
+        ("vendors:Quorum AND", 16, "AND has no right operand (query 'vendors', {path} line 2)"),
+        ("  v :   el*", 9, "wildcard el* too short: at least 3 letters before '*' (query 'v', {path} line 2)"),
+        ("Quorum OR Carata", 1, "expected 'name: equation' ({path} line 2)"),
+        ("(x): a", 1, "expected 'name: equation' ({path} line 2)"),
+        ("first: b", 1, "query 'first' already defined on line 1 ({path} line 2)"),
+        ("empty:", 7, "empty equation: nothing to search (query 'empty', {path} line 2)"),
+    ],
+)
+def test_from_file_errors_name_file_line_and_column(
+    tmp_path: Path, line: str, column: int, message: str
+) -> None:
+    path = tmp_path / "equations.txt"
+    path.write_text(f"first: a\n{line}\n", encoding="utf-8")
+    with pytest.raises(QuerySyntaxError) as info:
+        QuerySet.from_file(path)
+    assert (info.value.equation, info.value.column) == (line, column)
+    assert info.value.message == message.format(path=path)
