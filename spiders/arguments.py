@@ -18,6 +18,8 @@ from watch.urls import is_crawlable
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from watch.query import QuerySyntaxError
+
 
 class ArgumentError(ValueError):
     """A spider argument that cannot be used. ``str()`` is the one-line message; ``detail``
@@ -149,7 +151,7 @@ def equation(text: str) -> str:
     try:
         compile_query(text)
     except QuerySyntaxError as exc:
-        raise ArgumentError(str(exc), exc.display()) from None
+        raise ArgumentError(str(exc), _pointer(exc)) from None
     return text
 
 
@@ -161,8 +163,13 @@ def equations_file(text: str) -> Path:
     try:
         QuerySet.from_file(path)
     except QuerySyntaxError as exc:
-        raise ArgumentError(str(exc), exc.display()) from None
+        raise ArgumentError(str(exc), _pointer(exc)) from None
     return path
+
+
+def _pointer(error: QuerySyntaxError) -> str:
+    """The equation and a caret under the faulty column (the message is already on the first line)."""
+    return error.display().rsplit("\n", 1)[0]
 
 
 def css_selector(text: str) -> str:

@@ -1,10 +1,12 @@
 """``scrapy crawl``, checking a watch spider's arguments before anything starts.
 
 Scrapy's own command builds the crawler first, so a bad ``-a`` value would surface as a traceback
-after start-up. This one asks the spider class to check its arguments first and prints one line
-naming the argument, the value and what was expected, with exit status 2 and no request sent. It
-also turns a run that the spider ended in error (start page unreachable, no seeds) into exit
-status 1, so that schedulers and scripts see the failure.
+after start-up. This one asks the spider class to check its arguments while the command line is
+read, before Scrapy starts logging or opens anything, and prints one line naming the argument, the
+value and what was expected (plus, for an equation, the equation with a caret under the faulty
+column), with exit status 2 and no request sent. It also turns a run that the spider ended in
+error (start page unreachable, no seeds) into exit status 1, so that schedulers and scripts see
+the failure.
 """
 
 from __future__ import annotations
@@ -13,29 +15,40 @@ import sys
 from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.spiderloader import get_spider_loader
 
 from spiders.arguments import ArgumentError
 
 if TYPE_CHECKING:
     import argparse
 
+
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if len(args) != 1:
+            return
+        assert self.settings is not None
+        try:
+            spidercls = get_spider_loader(self.settings).load(args[0])
+        except KeyError:
+            return  # Scrapy reports the unknown spider itself
+        check = getattr(spidercls, "check_arguments", None)
+        if check is None:
+            return
+        try:
+            check(opts.spargs)
+        except ArgumentError as exc:
+            print(f"scrapy crawl {args[0]}: {exc}", file=sys.stderr)
+            if exc.detail:
+                print(exc.detail, file=sys.stderr)
+            raise SystemExit(2) from None
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             super().run(args, opts)
             return
         assert self.crawler_process is not None
-        spidercls = self.crawler_process.spider_loader.load(args[0])
-        check = getattr(spidercls, "check_arguments", None)
-        if check is not None:
-            try:
-                check(opts.spargs)
-            except ArgumentError as exc:
-                print(f"scrapy crawl {args[0]}: {exc}", file=sys.stderr)
-                if exc.detail:
-                    print(exc.detail, file=sys.stderr)
-                self.exitcode = 2
-                return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
