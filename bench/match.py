@@ -34,6 +34,7 @@ import ahocorasick
 
 from watch.normalize import Token, tokenize, words
 from watch.query import DocumentWords, QuerySet
+from watch.query.lexer import OPERATORS
 from watch.query.parser import And, Leaf, Node, Not, parse
 from watch.query.terms import NEAR, PHRASE, PREFIX, Term
 
@@ -67,7 +68,8 @@ def equations(docs: Sequence[list[str]], count: int, rng: random.Random) -> list
             frequency[word] = frequency.get(word, 0) + 1
     # An analyst's terms are names and topical words, found in few documents (at most 1%).
     vocabulary = sorted(
-        w for w, n in frequency.items() if len(w) >= 4 and not w.isdigit() and n <= len(docs) // 100
+        w for w, n in frequency.items()
+        if len(w) >= 4 and not w.isdigit() and n <= len(docs) // 100 and w.upper() not in OPERATORS
     )
     bigrams = sorted({f"{a} {b}" for doc in docs[:300] for a, b in zip(doc, doc[1:]) if a in frequency and len(a) > 3 and len(b) > 3})
 

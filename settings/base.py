@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from watch import urls as _urls
+
 BOT_NAME = "watch"  # name in logs and the default User-Agent
 SPIDER_MODULES = ["spiders"]  # where `scrapy crawl NAME` looks for spiders
 NEWSPIDER_MODULE = "spiders"  # where `scrapy genspider` writes
@@ -67,6 +69,19 @@ WATCH_QUERIES_FILE = ""  # file of "name: equation" lines, evaluated together
 WATCH_MATCH_SNIPPETS_PER_TERM = 2  # excerpts shown per matched term
 WATCH_MATCH_SNIPPET_WIDTH = 160  # characters per excerpt
 
+# Duplicates (DESIGN §5): one request per canonical URL, each document exported once.
+REQUEST_FINGERPRINTER_CLASS = "spiders.dupefilter.CanonicalRequestFingerprinter"  # fingerprint = canonical URL (8 bytes)
+DUPEFILTER_CLASS = "spiders.dupefilter.CompactDupeFilter"  # ~9 bytes per seen URL instead of ~90
+WATCH_URLS_TRACKING_PARAMETERS = list(_urls.DEFAULT_TRACKING_PARAMETERS)  # query parameters dropped from canonical URLs ("prefix*" allowed)
+WATCH_DEDUP_NEAR_DISTANCE = 3  # simhash bits within which two texts are near-duplicates (0-31)
+WATCH_DEDUP_NEAR_DROP = False  # drop near-duplicates instead of marking them near_duplicate_of
+
+# Monitoring over time (pipelines/changes.py); the spider writes -a state / -a changes here.
+WATCH_STATE_PATH = ""  # SQLite monitoring state ("" = none: every run stands alone)
+WATCH_STATE_CHANGES = "all"  # with a state: export all, only new, or new-or-changed documents
+
 ITEM_PIPELINES = {
     "pipelines.match.QueryMatchPipeline": 300,  # keep documents that satisfy the equation
+    "pipelines.changes.ChangesPipeline": 400,  # label new/changed/unchanged against the state
+    "pipelines.dedup.DedupPipeline": 500,  # last: holds documents until the end to fill also_at
 }

@@ -144,6 +144,18 @@ def new_or_existing_file(text: str) -> Path:
     return path
 
 
+def state_file(text: str) -> Path:
+    """A monitoring state file (SQLite, created when absent) that no other run is using."""
+    from watch.state import StateError, check_available
+
+    path = new_or_existing_file(text)
+    try:
+        check_available(path)
+    except StateError as exc:
+        raise ValueError(str(exc)) from None
+    return path
+
+
 def equation(text: str) -> str:
     """A search equation that compiles (see :mod:`watch.query`)."""
     from watch.query import QuerySyntaxError, compile_query

@@ -26,8 +26,8 @@ from spiders.arguments import (
     choice,
     equation,
     equations_file,
-    new_or_existing_file,
     parse_arguments,
+    state_file,
     whole_number,
 )
 from spiders.scope import KNOWN_START_PAGE, SEED_KEY, SITE_LEVEL_KEY, START_PAGE_KEY, page_failed
@@ -36,7 +36,7 @@ from watch.fingerprints import content_fingerprint
 from watch.metadata import detect_language, published_date
 from watch.seeds import Seed
 from watch.text import visible_text
-from watch.urls import canonicalize, site_of
+from watch.urls import TrackingParameters, canonicalize, site_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -61,9 +61,7 @@ COMMON_ARGUMENTS: dict[str, Argument] = {
         whole_number(1), "pages read per site (default 10)", "WATCH_SCOPE_PAGES_PER_SITE"
     ),
     "with_text": Argument(boolean, "1 to export each document's full text", "WATCH_EXPORT_TEXT"),
-    "state": Argument(
-        new_or_existing_file, "SQLite file remembering documents across runs", "WATCH_STATE_PATH"
-    ),
+    "state": Argument(state_file, "SQLite file remembering documents across runs", "WATCH_STATE_PATH"),
     "changes": Argument(
         choice("all", "new", "changed"), "with state: export all, only new, or new and changed",
         "WATCH_STATE_CHANGES",
@@ -75,6 +73,7 @@ class WatchSpider(CrawlSpider):
     """A breadth-first crawl of levels of sites, reading each page as a :class:`Document`."""
 
     arguments: ClassVar[dict[str, Argument]] = COMMON_ARGUMENTS
+    tracking: TrackingParameters
 
     rules = (Rule(LinkExtractor(), callback="parse_page", errback="page_error", follow=True),)
 
@@ -92,7 +91,9 @@ class WatchSpider(CrawlSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         parsed = cls.check_arguments(kwargs)
         cls._apply_settings(crawler.settings, parsed)
-        return super().from_crawler(crawler, *args, **parsed)
+        spider = super().from_crawler(crawler, *args, **parsed)
+        spider.tracking = TrackingParameters(crawler.settings.getlist("WATCH_URLS_TRACKING_PARAMETERS"))
+        return spider
 
     @classmethod
     def _apply_settings(cls, settings: Settings, parsed: Mapping[str, Any]) -> None:
@@ -139,7 +140,7 @@ class WatchSpider(CrawlSpider):
         referer = response.request.headers.get("Referer", b"") if response.request else b""
         return Document(
             url=response.url,
-            canonical_url=canonicalize(response.url),
+            canonical_url=canonicalize(response.url, self.tracking),
             site=site_of(response.url),
             site_level=response.meta.get(SITE_LEVEL_KEY, 0),
             depth=response.meta.get("depth", 0),

@@ -20,6 +20,7 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
 from watch.report import build_report, summary_lines, write_report
 from watch.scope import CrawlScope, RedirectRefused, Release, SlotKey
+from watch.urls import TrackingParameters
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -50,12 +51,18 @@ class ScopeMiddleware:
     """Applies DESIGN §2 (levels of sites × pages per site) to every request of a crawl.
 
     Settings: ``WATCH_SCOPE_SITE_DEPTH``, ``WATCH_SCOPE_PAGES_PER_SITE`` (the spider writes the
-    ``site_depth`` and ``pages_per_site`` arguments there).
+    ``site_depth`` and ``pages_per_site`` arguments there), ``WATCH_URLS_TRACKING_PARAMETERS``.
     """
 
-    def __init__(self, crawler: Crawler, site_depth: int, pages_per_site: int) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        site_depth: int,
+        pages_per_site: int,
+        tracking: TrackingParameters | None = None,
+    ) -> None:
         self.crawler = crawler
-        self.scope: CrawlScope[Request] = CrawlScope(site_depth, pages_per_site)
+        self.scope: CrawlScope[Request] = CrawlScope(site_depth, pages_per_site, tracking)
         self._in_flight_level = 0
 
     @classmethod
@@ -65,6 +72,7 @@ class ScopeMiddleware:
             crawler,
             site_depth=settings.getint("WATCH_SCOPE_SITE_DEPTH"),
             pages_per_site=settings.getint("WATCH_SCOPE_PAGES_PER_SITE"),
+            tracking=TrackingParameters(settings.getlist("WATCH_URLS_TRACKING_PARAMETERS")),
         )
         crawler.signals.connect(middleware._page_failed, signal=page_failed)
         crawler.signals.connect(middleware._request_scheduled, signal=signals.request_scheduled)

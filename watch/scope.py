@@ -27,7 +27,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from watch.urls import canonicalize, is_crawlable, site_of
+from watch.urls import TrackingParameters, canonicalize, is_crawlable, site_of
 
 P = TypeVar("P")
 
@@ -108,11 +108,14 @@ class CrawlScope(Generic[P]):
     [('http://b.test/', 2)]
     """
 
-    def __init__(self, site_depth: int, pages_per_site: int) -> None:
+    def __init__(
+        self, site_depth: int, pages_per_site: int, tracking: TrackingParameters | None = None
+    ) -> None:
         if site_depth < 0 or pages_per_site < 1:
             raise ValueError("site_depth must be >= 0 and pages_per_site >= 1")
         self.site_depth = site_depth
         self.pages_per_site = pages_per_site
+        self._tracking = tracking or TrackingParameters()
         self.level = 0
         self.events: Counter[str] = Counter()
         self._sites: dict[str, _Site[P]] = {}
@@ -125,7 +128,7 @@ class CrawlScope(Generic[P]):
     def start_page(self, url: str, payload: P) -> Release[P]:
         """Register the start page (level 0): the one page read from its site."""
         site = self._new_site(site_of(url), level=0, order=(0,))
-        return self._allocate(site, url, canonicalize(url), payload)
+        return self._allocate(site, url, self._canonical(url), payload)
 
     def known_start_page(self, url: str) -> None:
         """Register the start page of an earlier run as level 0 without reading it again, so that a
@@ -191,7 +194,7 @@ class CrawlScope(Generic[P]):
         slot.outcome = "read"
         slot.links = links
         if landed_url is not None:
-            site.known.add(canonicalize(landed_url))
+            site.known.add(self._canonical(landed_url))
         return self._expand(site)
 
     def page_failed(self, key: SlotKey, reason: str, status: int | None = None) -> list[Release[P]]:
@@ -215,7 +218,7 @@ class CrawlScope(Generic[P]):
         target was read already, the redirect is refused: :class:`RedirectRefused` is raised.
         """
         name = site_of(target_url)
-        canonical = canonicalize(target_url)
+        canonical = self._canonical(target_url)
         if name == key.site:
             self._sites[name].known.add(canonical)
             return None
@@ -277,6 +280,9 @@ class CrawlScope(Generic[P]):
 
     # -- internals ------------------------------------------------------------------------
 
+    def _canonical(self, url: str) -> str:
+        return canonicalize(url, self._tracking)
+
     def _budget(self, site: _Site[P]) -> int:
         return 1 if site.level == 0 else self.pages_per_site
 
@@ -292,7 +298,7 @@ class CrawlScope(Generic[P]):
         return Release(SlotKey(site.name, len(site.slots) - 1), url, site.level, payload)
 
     def _enqueue(self, site: _Site[P], url: str, payload: P) -> None:
-        canonical = canonicalize(url)
+        canonical = self._canonical(url)
         if canonical in site.known:
             self.events["duplicate_link"] += 1
             return

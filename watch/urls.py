@@ -2,6 +2,10 @@
 
 Both are pure functions of the URL text, so a crawl, a test and a report agree on them without
 sharing any state. They build on w3lib, which Scrapy itself uses for request fingerprints.
+
+The canonical form only folds spellings of one URL. Different URLs serving one text (an ``/amp/``
+mirror, a print view, a copy on another site) stay different here: the content fingerprint of
+:mod:`watch.fingerprints` folds them, in the deduplication pipeline.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ operands, contradictions). That expression is then compiled into nested Python c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import boolean
 
@@ -69,6 +69,10 @@ class Query:
         """Return what matched in ``doc``, or None when the equation is false for it."""
         if not self._evaluate(doc):
             return None
+        return self.explain(doc)
+
+    def explain(self, doc: DocumentWords) -> Match:
+        """Return which of the equation's terms ``doc`` contains and where, matching or not."""
         occurrences: dict[Term, Occurrences] = {}
         for term in self.terms:
             found = doc.occurrences(term)
@@ -113,6 +117,49 @@ def cost(expression: boolean.Expression, terms: tuple[Term, ...]) -> int:
             return _COST[term.kind]
         return _NEAR_COST + sum(_COST[operand.kind] for operand in term.operands)
     return sum(cost(argument, terms) for argument in expression.args)
+
+
+def presence_source(expression: boolean.Expression, ids: Sequence[int]) -> str:
+    """Write ``expression`` as Python source over ``p``, the set of the ids of the terms present.
+
+    Symbol ``n`` stands for the term whose id is ``ids[n]``. :class:`QuerySet` compiles this
+    source once per equation: deciding an equation then costs a few set lookups in bytecode,
+    with no call per operand.
+
+    >>> query = compile_query('(Quorum OR "Digital Box") NOT spam')
+    >>> presence_source(query.expression, (10, 11, 12))
+    '12 not in p and (10 in p or 11 in p)'
+    """
+    if expression is ALGEBRA.TRUE:
+        return "True"
+    if expression is ALGEBRA.FALSE:
+        return "False"
+    if isinstance(expression, ALGEBRA.Symbol):
+        return f"{ids[expression.obj]} in p"
+    if isinstance(expression, ALGEBRA.NOT):
+        operand = expression.args[0]
+        if isinstance(operand, ALGEBRA.Symbol):
+            return f"{ids[operand.obj]} not in p"
+        return f"not ({presence_source(operand, ids)})"
+    joiner = " and " if isinstance(expression, ALGEBRA.AND) else " or "
+    # Python binds ``not`` > ``and`` > ``or`` like the equation, but explicit parentheses
+    # keep every nested operator readable and correct.
+    return joiner.join(
+        presence_source(argument, ids)
+        if isinstance(argument, (ALGEBRA.Symbol, ALGEBRA.NOT))
+        else f"({presence_source(argument, ids)})"
+        for argument in expression.args
+    )
+
+
+def depth(expression: boolean.Expression) -> int:
+    """Return how deeply operators nest in ``expression`` (a term alone is 0).
+
+    >>> depth(compile_query("a OR (b AND NOT c)").expression)
+    3
+    """
+    arguments = getattr(expression, "args", ())
+    return 1 + max(depth(argument) for argument in arguments) if arguments else 0
 
 
 def _compile(expression: boolean.Expression, terms: tuple[Term, ...]) -> Evaluator:

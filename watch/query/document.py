@@ -22,13 +22,14 @@ class DocumentWords:
     [(0, 2), (3, 5)]
     """
 
-    __slots__ = ("text", "tokens", "words", "vocabulary", "_positions", "_sorted", "_found")
+    __slots__ = ("text", "tokens", "words", "vocabulary", "_pairs", "_positions", "_sorted", "_found")
 
     def __init__(self, text: str, tokens: list[Token]) -> None:
         self.text = text
         self.tokens = tokens
         self.words = [token.word for token in tokens]
         self.vocabulary = frozenset(self.words)
+        self._pairs: frozenset[tuple[str, str]] | None = None
         self._positions: dict[str, list[int]] = {}
         self._sorted: list[str] | None = None
         self._found: dict[tuple[object, ...], Occurrences] = {}
@@ -37,6 +38,18 @@ class DocumentWords:
     def from_text(cls, text: str) -> DocumentWords:
         """Prepare ``text`` (title, a line break, then the visible text) for matching."""
         return cls(text, tokenize(text))
+
+    @property
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        """The distinct pairs of consecutive words: a two-word phrase occurs iff it is one.
+
+        >>> sorted(DocumentWords.from_text("Digital Box, digital").pairs)
+        [('box', 'digital'), ('digital', 'box')]
+        """
+        if self._pairs is None:
+            words = self.words
+            self._pairs = frozenset(zip(words, words[1:]))
+        return self._pairs
 
     def positions(self, word: str) -> list[int]:
         """Return the token indices of ``word``, in order."""

@@ -1,0 +1,206 @@
+"""The deduplication pipeline: each case of DESIGN §5, its stats, and the release to the feeds."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import Spider, signals
+from scrapy.exceptions import DropItem
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from pipelines.dedup import DedupPipeline, HeldForDeduplication
+from watch.document import Document
+from watch.fingerprints import content_fingerprint
+
+REPO = Path(__file__).resolve().parent.parent
+TEXT = " ".join(
+    f"Le conseil municipal de la ville numéro {i} a atteint le quorum et voté le budget des écoles." for i in range(12)
+)
+# Four sentences of twelve edited: 2 bits away from TEXT's simhash.
+EDITED = " ".join(
+    f"Le conseil municipal de la ville {'district' if i < 4 else 'numéro'} {i}{'x' if i < 4 else ''} a atteint le"
+    " quorum et voté le budget des écoles."
+    for i in range(12)
+)
+
+
+def _document(url: str, site: str, text: str = TEXT, title: str = "Budget") -> Document:
+    return Document(
+        url=url, canonical_url=url, site=site, site_level=1, depth=1, referer="", status=200,
+        content_type="text/html", title=title, published="", language="fr",
+        fetched_at="2026-01-05T08:00:00+00:00", text_length=len(text),
+        fingerprint=content_fingerprint(title, text), text=text,
+    )  # fmt: skip
+
+
+class _Run:
+    """A dedup pipeline in a crawler, and what it released to the feeds."""
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        self.crawler = get_crawler(Spider, settings or {})
+        self.crawler.spider = Spider.from_crawler(self.crawler, name="t")
+        self.pipeline = build_from_crawler(DedupPipeline, self.crawler)
+        self.released: list[Document] = []
+        self.crawler.signals.connect(lambda item: self.released.append(item), signal=signals.item_scraped, weak=False)
+        self.dropped: list[str] = []
+
+    def feed(self, *documents: Document) -> list[Document]:
+        for document in documents:
+            with pytest.raises(DropItem) as raised:
+                self.pipeline.process_item(document)
+            if not isinstance(raised.value, HeldForDeduplication):
+                self.dropped.append(document.url)
+        self.crawler.stats.inc_value("item_dropped_count", len(documents))  # as Scrapy's CoreStats does
+        self.crawler.stats.inc_value("item_dropped_reasons_count/HeldForDeduplication", len(documents) - len(self.dropped))
+        asyncio.run(self.pipeline.close_spider())
+        return self.released
+
+    def stat(self, name: str) -> int | None:
+        return self.crawler.stats.get_value(f"watch/dedup/{name}")
+
+
+def test_same_text_same_site_is_dropped() -> None:
+    run = _Run()
+    released = run.feed(_document("https://a.test/1", "a.test"), _document("https://a.test/amp/1", "a.test"))
+    assert [d.url for d in released] == ["https://a.test/1"] and released[0].also_at == []
+    assert run.stat("same_content_same_site") == 1
+
+
+def test_same_text_other_sites_is_exported_once_with_also_at() -> None:
+    run = _Run()
+    released = run.feed(
+        _document("https://a.test/1", "a.test"),
+        _document("https://b.test/copy", "b.test", TEXT.upper().replace(" ", "  ")),
+        _document("https://c.test/x", "c.test", title="Other title | C"),
+        _document("https://b.test/copy2", "b.test"),
+    )
+    # Decided in read order (level, depth, shortest URL), not arrival order.
+    assert [(d.url, d.also_at) for d in released] == [("https://a.test/1", ["https://c.test/x", "https://b.test/copy"])]
+    assert run.stat("same_content_other_site") == 2 and run.stat("same_content_same_site") == 1
+
+
+def test_which_copy_is_kept_does_not_depend_on_arrival_order() -> None:
+    def copies() -> list[Document]:
+        return [
+            _document("https://b.test/copy", "b.test"),
+            _document("https://a.test/1", "a.test"),
+            _document("https://a.test/amp/1", "a.test"),
+        ]
+
+    first, second = _Run().feed(*copies()), _Run().feed(*reversed(copies()))
+    assert [(d.url, d.also_at) for d in first] == [(d.url, d.also_at) for d in second]
+    assert [(d.url, d.also_at) for d in first] == [("https://a.test/1", ["https://b.test/copy"])]
+
+
+def test_same_final_url_gives_one_item() -> None:
+    run = _Run()
+    first = _document("https://a.test/final", "a.test")
+    second = replace(first, text=TEXT + " Mis à jour.", fingerprint="0" * 16)
+    assert [d.url for d in run.feed(first, second)] == ["https://a.test/final"]
+    assert run.stat("same_url") == 1
+
+
+@pytest.mark.parametrize(("settings", "kept", "dropped_stat"), [({}, 2, None), ({"WATCH_DEDUP_NEAR_DROP": True}, 1, 1)])
+def test_near_duplicates_are_marked_and_kept_unless_asked(settings: dict, kept: int, dropped_stat: int | None) -> None:
+    run = _Run(settings)
+    released = run.feed(_document("https://a.test/1", "a.test"), _document("https://b.test/1", "b.test", EDITED))
+    assert len(released) == kept
+    assert run.stat("near_duplicate") == 1 and run.stat("near_duplicate_dropped") == dropped_stat
+    if kept == 2:
+        assert released[1].near_duplicate_of == "https://a.test/1" and released[0].near_duplicate_of == ""
+
+
+def test_near_distance_is_a_setting() -> None:
+    run = _Run({"WATCH_DEDUP_NEAR_DISTANCE": 1})
+    released = run.feed(_document("https://a.test/1", "a.test"), _document("https://b.test/1", "b.test", EDITED))
+    assert [d.near_duplicate_of for d in released] == ["", ""]
+
+
+def test_pages_without_words_are_never_folded() -> None:
+    run = _Run()
+    released = run.feed(
+        _document("https://a.test/1", "a.test", "", title=""), _document("https://a.test/2", "a.test", "", title="")
+    )
+    assert len(released) == 2 and run.stat("no_text") == 2
+
+
+def test_distinct_documents_pass_in_order_and_stats_end_right() -> None:
+    run = _Run()
+    other = "Une tout autre page parle de la piscine municipale et de ses horaires d'été. " * 5
+    released = run.feed(_document("https://a.test/1", "a.test"), _document("https://a.test/2", "a.test", other))
+    assert [d.url for d in released] == ["https://a.test/1", "https://a.test/2"]
+    assert run.stat("documents") == 2 and run.stat("exported") == 2
+    assert run.crawler.stats.get_value("item_dropped_count") == 0
+    assert run.crawler.stats.get_value("item_dropped_reasons_count/HeldForDeduplication") == 0
+
+
+@pytest.mark.parametrize(
+    ("feed_fields", "text_kept"),
+    [(None, True), (["url", "text"], True), (["url", "title"], False)],
+)
+def test_held_documents_keep_their_text_only_if_a_feed_exports_it(feed_fields: list | None, text_kept: bool) -> None:
+    run = _Run({"FEED_EXPORT_FIELDS": feed_fields})
+    released = run.feed(_document("https://a.test/1", "a.test"))
+    assert (released[0].text == TEXT) is text_kept
+
+
+def test_refuses_to_run_before_another_pipeline() -> None:
+    settings = {"ITEM_PIPELINES": {"pipelines.dedup.DedupPipeline": 400, "pipelines.changes.ChangesPipeline": 500}}
+    with pytest.raises(ValueError, match="must be the last of ITEM_PIPELINES"):
+        _Run(settings)
+
+
+# A real crawl: documents made up by the spider (no network), through the changes and dedup
+# pipelines, into a JSON Lines feed.
+_CRAWL = """
+import sys
+from scrapy import Spider
+from scrapy.crawler import CrawlerProcess
+sys.path.insert(0, {tests!r})
+from test_pipelines_dedup import _document, TEXT
+
+class Made(Spider):
+    name = "made"
+    async def start(self):
+        yield _document("https://a.test/1", "a.test")
+        yield _document("https://a.test/2", "a.test", "Une autre page, sur la piscine. " * 9)
+        yield _document("https://b.test/copy", "b.test")
+        yield _document("https://a.test/amp/1", "a.test")
+
+process = CrawlerProcess({{
+    "ITEM_PIPELINES": {{"pipelines.changes.ChangesPipeline": 400, "pipelines.dedup.DedupPipeline": 500}},
+    "WATCH_STATE_PATH": sys.argv[2], "WATCH_STATE_CHANGES": sys.argv[3],
+    "FEEDS": {{sys.argv[1]: {{"format": "jsonlines", "fields": ["url", "also_at", "change"]}}}},
+    "LOG_LEVEL": "INFO",
+}})
+process.crawl(Made)
+process.start()
+"""
+
+
+def _crawl(tmp_path: Path, changes: str) -> list[dict]:
+    feed = tmp_path / f"{changes}.jsonl"
+    script = _CRAWL.format(tests=str(REPO / "tests"))
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(feed), str(tmp_path / "state.sqlite"), changes],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in feed.read_text().splitlines()]
+
+
+@pytest.mark.slow
+def test_a_real_crawl_writes_the_released_documents_to_the_feed(tmp_path: Path) -> None:
+    assert _crawl(tmp_path, "all") == [
+        {"url": "https://a.test/1", "also_at": ["https://b.test/copy"], "change": "new"},
+        {"url": "https://a.test/2", "also_at": [], "change": "new"},
+    ]
+    assert _crawl(tmp_path, "new") == []  # the first crawl's documents are known now
