@@ -60,6 +60,8 @@ WATCH_SCOPE_SITE_DEPTH = 5  # levels of sites read (level 1 = the seeds); deeper
 WATCH_SCOPE_PAGES_PER_SITE = 10  # distinct pages read per site, breadth-first from where it was entered
 WATCH_EXPERTBLOGS_START_URL = ""  # the portal page listing expert blogs (-a start_url=...); no built-in address
 WATCH_EXPERTBLOGS_SEED_CSS = ""  # CSS selector of the blog list on the portal page ("" = main-content heuristics)
+WATCH_EXPERTBLOGS_SEED_EXTRACTOR = "watch.seeds.extract_seeds"  # (html, url, css) -> SeedList; swap for an odd portal
+WATCH_TEXT_EXTRACTOR = "watch.text.visible_text"  # html -> PageText(title, text, lang): the searched text
 WATCH_EXPORT_TEXT = False  # export each document's full visible text (-a with_text=1)
 WATCH_REPORT_DIR = ""  # folder for coverage.json, seeds.csv, near_misses.json ("" = the first feed's folder, else results/)
 

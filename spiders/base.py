@@ -18,6 +18,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spiders import CrawlSpider, Rule
+from scrapy.utils.misc import load_object
 
 from spiders.arguments import (
     Argument,
@@ -35,11 +36,10 @@ from watch.document import EXPORT_FIELDS, EXPORT_FIELDS_WITH_TEXT, Document
 from watch.fingerprints import content_fingerprint
 from watch.metadata import detect_language, published_date
 from watch.seeds import Seed
-from watch.text import visible_text
 from watch.urls import TrackingParameters, canonicalize, site_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
     from twisted.python.failure import Failure
     from typing_extensions import Self
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.settings import Settings
+
+    from watch.text import PageText
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +76,8 @@ class WatchSpider(CrawlSpider):
 
     arguments: ClassVar[dict[str, Argument]] = COMMON_ARGUMENTS
     tracking: TrackingParameters
+    #: ``html -> PageText``: the searched text of a page (``WATCH_TEXT_EXTRACTOR``).
+    extract_text: Callable[[str], PageText]
 
     rules = (Rule(LinkExtractor(), callback="parse_page", errback="page_error", follow=True),)
 
@@ -93,6 +97,7 @@ class WatchSpider(CrawlSpider):
         cls._apply_settings(crawler.settings, parsed)
         spider = super().from_crawler(crawler, *args, **parsed)
         spider.tracking = TrackingParameters(crawler.settings.getlist("WATCH_URLS_TRACKING_PARAMETERS"))
+        spider.extract_text = load_object(crawler.settings.get("WATCH_TEXT_EXTRACTOR"))
         return spider
 
     @classmethod
@@ -136,7 +141,7 @@ class WatchSpider(CrawlSpider):
         yield document
 
     def _document(self, response: HtmlResponse) -> Document:
-        page = visible_text(response.text)
+        page: PageText = self.extract_text(response.text)
         referer = response.request.headers.get("Referer", b"") if response.request else b""
         return Document(
             url=response.url,

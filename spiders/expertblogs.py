@@ -11,11 +11,12 @@ import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy import Request
+from scrapy.utils.misc import load_object
 
 from spiders.arguments import Argument, css_selector, http_url, seed_list_file
 from spiders.base import COMMON_ARGUMENTS, WatchSpider
 from spiders.scope import START_PAGE_KEY
-from watch.seeds import Seed, extract_seeds, read_seeds_file, write_seeds_file
+from watch.seeds import Seed, read_seeds_file, write_seeds_file
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
     from scrapy.http import Response
+
+    from watch.seeds import SeedList
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +76,8 @@ class ExpertBlogsSpider(WatchSpider):
         """Read the portal page (level 0) and take the blogs it lists as level-1 seeds."""
         if not 200 <= response.status < 300:
             self.fail("start_page_failed", f"Start page {response.url} answered HTTP {response.status}")
-        found = extract_seeds(response.body, response.url, self.settings.get("WATCH_EXPERTBLOGS_SEED_CSS") or None)
+        extract = load_object(self.settings.get("WATCH_EXPERTBLOGS_SEED_EXTRACTOR"))
+        found: SeedList = extract(response.body, response.url, self.settings.get("WATCH_EXPERTBLOGS_SEED_CSS") or None)
         if found.pagination:
             logger.info(
                 "Start page: %d pagination link(s) skipped (blogs listed after the first page are "

@@ -145,3 +145,14 @@ def test_sites_spider_takes_seeds_from_arguments(crawl: Crawler, test_web: TestW
     assert {canonicalize(u) for u in run.requested if not u.endswith("robots.txt")} == {
         url for pages in expected.pages.values() for url in pages
     }
+
+
+def test_full_text_only_when_asked(crawl_small: Crawler, small_web: TestWeb) -> None:
+    plain = crawl_small("expertblogs", "-a", f"start_url={small_web.start_url}")
+    assert plain.returncode == 0, plain.stderr[-3000:]
+    assert all("text" not in document for document in plain.feed())
+    full = crawl_small("expertblogs", "-a", f"start_url={small_web.start_url}", "-a", "with_text=1")
+    assert full.returncode == 0, full.stderr[-3000:]
+    texts = {document["url"]: document["text"] for document in full.feed()}
+    assert "The Quorum met today." in texts["http://one.test/post"]
+    assert list(full.feed()[0])[-1] == "text"

@@ -7,9 +7,11 @@ import logging
 from pathlib import Path
 
 import htmldate.utils
+import numpy as np
 import pytest
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from watch.metadata import MIN_LETTERS, detect_language, published_date
+from watch.metadata import MIN_LETTERS, _identifier, _quiet, detect_language, published_date
 from watch.text import visible_text
 
 DATA = Path(__file__).parent / "data"
@@ -127,3 +129,46 @@ def test_min_letters_is_the_threshold() -> None:
     letters = [i for i, c in enumerate(sentence) if c.isalpha()]
     assert detect_language(sentence[: letters[MIN_LETTERS - 1] + 1]) == "de"
     assert detect_language(sentence[: letters[MIN_LETTERS - 2] + 1]) == ""
+
+
+@pytest.fixture(scope="module")
+def shipped_identifier() -> LanguageIdentifier:
+    """py3langid's identifier exactly as the library builds it (float16 feature table)."""
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le chat dort sur la table de la cuisine depuis ce matin, tranquillement.",
+        "Der schnelle braune Fuchs springt über den faulen Hund am Flussufer.",
+        "Quorum Carata Poligma Nationbuilder",
+        "",
+        "東京 élection 2024 ½",
+    ],
+)
+def test_widened_model_scores_as_shipped(text: str, shipped_identifier: LanguageIdentifier) -> None:
+    assert _identifier().nb_ptc.dtype == np.float32
+    assert _identifier().rank(text) == shipped_identifier.rank(text)
+
+
+def test_real_pages_scored_as_shipped(shipped_identifier: LanguageIdentifier) -> None:
+    for path in sorted(DATA.glob("text_*.html.gz")):
+        text = visible_text(gzip.decompress(path.read_bytes()).decode("utf-8")).text
+        assert _identifier().classify(text) == shipped_identifier.classify(text), path.name
+
+
+def test_quiet_silences_every_htmldate_logger_and_restores_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    children = [logging.getLogger(name) for name in ("htmldate.core", "htmldate.utils")]
+    children[1].disabled = True  # disabled by someone else: stays so
+    try:
+        with _quiet("htmldate"):
+            for logger in children:
+                logger.error("about the page")
+        assert [r for r in caplog.records if r.name.startswith("htmldate")] == []
+        assert [logger.disabled for logger in children] == [False, True]
+    finally:
+        children[1].disabled = False

@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from watch.query import DocumentWords, QuerySet, QuerySyntaxError, compile_query
+from tests.test_watch_query_properties import equations, mentioned, texts
+from watch.query import DocumentWords, QuerySet, QuerySyntaxError, compile_query, presearch
+from watch.query.compiler import depth
 from watch.query.presearch import anchors
 
 
@@ -105,3 +109,85 @@ def test_from_file_errors_name_file_line_and_column(
         QuerySet.from_file(path)
     assert (info.value.equation, info.value.column) == (line, column)
     assert info.value.message == message.format(path=path)
+
+
+# -- the index path (16 equations or more) agrees with each equation alone -------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_indexed_query_set_agrees_with_each_query(data: st.DataObject) -> None:
+    written = data.draw(st.lists(equations(), min_size=16, max_size=40))
+    likely = tuple(word for node, _ in written[:4] for word in mentioned(node))
+    documents = data.draw(st.lists(texts(likely), min_size=1, max_size=4))
+    equations_by_name = {f"q{number}": equation for number, (_, equation) in enumerate(written)}
+    query_set = QuerySet(equations_by_name)
+    for _, document in documents:
+        doc = DocumentWords.from_text(document)
+        expected = [
+            name for name, equation in equations_by_name.items()
+            if compile_query(equation).matches(DocumentWords.from_text(document))
+        ]
+        assert query_set.matching(doc) == expected
+        assert set(expected) <= set(query_set.candidates(doc))
+
+
+def alternating(levels: int) -> str:
+    """``w1 OR (w2 AND (w3 OR (… quorum)))``: operators nested ``levels`` deep, nothing to simplify."""
+    equation = "quorum"
+    for level in range(levels, 0, -1):
+        equation = f"w{level} {'AND' if level % 2 == 0 else 'OR'} ({equation})"
+    return equation
+
+
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [
+        ("w1", True),
+        ("w2 w4 w6", False),
+        (" ".join(f"w{level}" for level in range(2, 121, 2)) + " quorum", True),
+        (" ".join(f"w{level}" for level in range(2, 119, 2)), False),
+        ("w2 w3", True),
+    ],
+)
+def test_deeply_nested_equations_are_decided_by_their_closures(text: str, matches: bool) -> None:
+    deep = compile_query(alternating(120))
+    assert depth(deep.expression) > presearch._DEEPEST_SOURCE
+    queries = QuerySet({**many(20), "deep": deep.equation})
+    doc = DocumentWords.from_text(text)
+    assert deep.matches(doc) is matches
+    assert ("deep" in queries.matching(doc)) is matches
+
+
+@pytest.mark.parametrize(
+    ("equation", "text", "matches"),
+    [
+        ('"blue state digital"', "Blue State Digital", True),
+        ('"blue state digital"', "blue state, then state digital", False),
+        ('"blue state digital"', "digital blue state", False),
+        ('"digital box"', "box digital box", True),
+        ('"digital box"', "digital, une box", False),
+        ("quorum NEAR/1 box", "box un quorum", True),
+        ("quorum NEAR/1 box", "box un deux quorum", False),
+        ('"digital box" NEAR/2 elect*', "élection de la grande digital box", False),
+        ('"digital box" NEAR/2 elect*', "élection, la digital box", True),
+        ("elect* NEAR/0 election", "election", False),
+        ("elect* NEAR/0 election", "electorale election", True),
+    ],
+)
+def test_positional_terms_in_the_index(equation: str, text: str, matches: bool) -> None:
+    queries = QuerySet({**many(20), "it": equation})
+    assert ("it" in queries.matching(DocumentWords.from_text(text))) is matches
+
+
+def test_remembered_words_are_forgotten_without_changing_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(presearch, "_REMEMBERED_WORDS", 3)
+    queries = QuerySet({**many(20), "stem": "elect*", "both": "elect* AND quorum"})
+    texts_and_names = [
+        ("élection quorum municipale", ["stem", "both"]),
+        ("electorale, scrutin, vote, urne", ["stem"]),
+        ("quorum", []),
+        ("élection quorum municipale", ["stem", "both"]),
+    ]
+    for text, expected in texts_and_names * 2:
+        assert queries.matching(DocumentWords.from_text(text)) == expected

@@ -110,7 +110,8 @@ def extract_seeds(html: str | bytes, page_url: str, css: str | None = None) -> S
         if not is_crawlable(url):
             result.not_http.append(url)
         elif _is_pagination(anchor, url):
-            result.pagination.append(url)
+            if url not in result.pagination:
+                result.pagination.append(url)
         elif site_of(url) == portal:
             result.same_site.append(url)
         else:

@@ -9,7 +9,7 @@ operands, contradictions). That expression is then compiled into nested Python c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable
 
 import boolean
 
@@ -17,6 +17,8 @@ from watch.query.parser import And, Leaf, Node, Not, parse
 from watch.query.terms import PHRASE, PREFIX, WORD, Term
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from watch.query.document import DocumentWords, Occurrences
 
 ALGEBRA = boolean.BooleanAlgebra()

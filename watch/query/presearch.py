@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Callable
 
 from watch.query.compiler import ALGEBRA, Match, Query, compile_query, depth, presence_source
 from watch.query.errors import QuerySyntaxError
-from watch.query.terms import NEAR, PHRASE, PREFIX, WORD, Term
+from watch.query.terms import NEAR, PHRASE, PREFIX, Term
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -154,6 +154,8 @@ class QuerySet:
 
     def matching(self, doc: DocumentWords) -> list[str]:
         """Return the names of the equations ``doc`` satisfies, without explaining them."""
+        if self._scan_all:
+            return [name for name, query in zip(self.names, self._list) if query.matches(doc)]
         names = self.names
         return [names[number] for number in self._matching(doc)]
 
