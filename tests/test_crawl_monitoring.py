@@ -90,6 +90,27 @@ def _weekly_args(state: Path, changes: str) -> tuple[str, ...]:
             "-a", f"changes={changes}")  # fmt: skip
 
 
+#: What week 2 changed: the home page lists the new page and lost a removed one, so it changed too.
+WEEK_TWO_CHANGES = {"http://w.test/": "changed", "http://w.test/2": "changed", "http://w.test/new": "new"}
+
+
+def _start_slow_run(web: MockWeb, state: Path, changes: str) -> subprocess.Popen[bytes]:
+    """A crawl in the background, slowed down so that it is still running when the test acts."""
+    command = [sys.executable, "-m", "scrapy", "crawl", *_weekly_args(state, changes),
+               "-s", "DOWNLOAD_DELAY=0.2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]  # fmt: skip
+    return subprocess.Popen(
+        command, cwd=REPO, env={**os.environ, **web.proxy_env()},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _wait_for_requests(web: MockWeb, process: subprocess.Popen[bytes], count: int) -> None:
+    deadline = time.monotonic() + 60
+    while len(web.requested_urls()) < count:
+        assert process.poll() is None and time.monotonic() < deadline, "the run ended too early"
+        time.sleep(0.05)
+
+
 def test_second_run_exports_only_what_is_new_or_changed(tmp_path: Path) -> None:
     state = tmp_path / "watch.sqlite"
     with MockWeb(_weekly_web(1)) as web:
@@ -99,9 +120,7 @@ def test_second_run_exports_only_what_is_new_or_changed(tmp_path: Path) -> None:
     with MockWeb(_weekly_web(2)) as web:
         second = Crawler(web, tmp_path / "2")(*_weekly_args(state, "changed"))
     assert second.returncode == 0, second.stderr[-3000:]
-    changed = {d["url"]: d["change"] for d in second.feed()}
-    # The home page lists the new page and lost a removed one: its text changed too.
-    assert changed == {"http://w.test/": "changed", "http://w.test/2": "changed", "http://w.test/new": "new"}
+    assert {d["url"]: d["change"] for d in second.feed()} == WEEK_TWO_CHANGES
 
 
 def test_a_killed_run_loses_nothing(tmp_path: Path) -> None:
@@ -109,39 +128,21 @@ def test_a_killed_run_loses_nothing(tmp_path: Path) -> None:
     with MockWeb(_weekly_web(1)) as web:
         assert Crawler(web, tmp_path / "1")(*_weekly_args(state, "all")).returncode == 0
     with MockWeb(_weekly_web(2)) as web:
-        command = [sys.executable, "-m", "scrapy", "crawl", *_weekly_args(state, "changed"),
-                   "-s", "DOWNLOAD_DELAY=0.2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-                   "-O", str(tmp_path / "killed" / "out.jsonl")]  # fmt: skip
-        killed = subprocess.Popen(
-            command, cwd=REPO, env={**os.environ, **web.proxy_env()},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while len(web.requested_urls()) < 12:
-            assert killed.poll() is None and time.monotonic() < deadline, "the run ended before the kill"
-            time.sleep(0.05)
+        killed = _start_slow_run(web, state, "changed")
+        _wait_for_requests(web, killed, 12)
         killed.send_signal(signal.SIGKILL)
         killed.wait(timeout=30)
         third = Crawler(web, tmp_path / "3")(*_weekly_args(state, "changed"))
     assert third.returncode == 0, third.stderr[-3000:]
-    changed = {d["url"]: d["change"] for d in third.feed()}
-    assert changed == {"http://w.test/": "changed", "http://w.test/2": "changed", "http://w.test/new": "new"}
+    assert {d["url"]: d["change"] for d in third.feed()} == WEEK_TWO_CHANGES
 
 
 def test_two_runs_on_one_state_are_refused(tmp_path: Path) -> None:
     state = tmp_path / "watch.sqlite"
     with MockWeb(_weekly_web(1)) as web:
-        command = [sys.executable, "-m", "scrapy", "crawl", *_weekly_args(state, "all"),
-                   "-s", "DOWNLOAD_DELAY=0.2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]  # fmt: skip
-        running = subprocess.Popen(
-            command, cwd=REPO, env={**os.environ, **web.proxy_env()},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        running = _start_slow_run(web, state, "all")
         try:
-            deadline = time.monotonic() + 60
-            while len(web.requested_urls()) < 3:
-                assert running.poll() is None and time.monotonic() < deadline
-                time.sleep(0.05)
+            _wait_for_requests(web, running, 3)
             second = Crawler(web, tmp_path / "2")(*_weekly_args(state, "all"))
         finally:
             running.kill()
