@@ -66,7 +66,9 @@ def equations(docs: Sequence[list[str]], count: int, rng: random.Random) -> list
     for doc in docs:
         for word in set(doc):
             frequency[word] = frequency.get(word, 0) + 1
-    # An analyst's terms are names and topical words, found in few documents (at most 1%).
+    # An analyst's terms are names and topical words, found in few documents (at most 1%);
+    # never an operator word (French ``sauf`` is a common word of the corpus and would be read
+    # as NOT, making the equation malformed).
     vocabulary = sorted(
         w for w, n in frequency.items()
         if len(w) >= 4 and not w.isdigit() and n <= len(docs) // 100 and w.upper() not in OPERATORS

@@ -27,6 +27,7 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 # Politeness per site, parallelism across sites.
 CONCURRENT_REQUESTS = 32  # across all sites
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # per site: few at once
+CONCURRENT_ITEMS = 8  # a page yields one document and its links: 100 output workers per page only cost
 DOWNLOAD_DELAY = 0.0  # AutoThrottle, when on, adapts the delay per site
 AUTOTHROTTLE_ENABLED = False  # switch on for real crawls with -s AUTOTHROTTLE_ENABLED=1
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # average parallel requests per site under AutoThrottle

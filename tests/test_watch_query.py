@@ -231,3 +231,17 @@ def test_simplified_equation_matches_like_the_written_one() -> None:
     query = compile_query("(a OR b) AND NOT NOT a")
     assert str(query.expression) == "0"
     assert [term.text for term in query.terms] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("equation", "column", "message"),
+    [
+        ("(" * 65 + "a" + ")" * 65, 65, "nested more than 64 deep"),
+        ("NOT " * 3000 + "a", 1, "nested too deeply"),
+    ],
+)
+def test_pathological_nesting_is_a_syntax_error(equation: str, column: int, message: str) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        compile_query(equation)
+    assert caught.value.column == column
+    assert message in caught.value.message

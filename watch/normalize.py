@@ -92,4 +92,11 @@ def words(text: str) -> list[str]:
     >>> words("Quorum, QUORUMS et quorum’s")
     ['quorum', 'quorums', 'et', 'quorum', 's']
     """
-    return [token.word for token in tokenize(text)]
+    return list(_words(text))
+
+
+@lru_cache(maxsize=16)
+def _words(text: str) -> tuple[str, ...]:
+    # A page's text is read for words more than once (its fingerprint, then deduplication): the
+    # few most recent answers are kept. A str caches its hash, and the same object compares at once.
+    return tuple(token.word for token in tokenize(text))

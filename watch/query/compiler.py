@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable
 
 import boolean
 
+from watch.query.errors import QuerySyntaxError
 from watch.query.parser import And, Leaf, Node, Not, parse
 from watch.query.terms import PHRASE, PREFIX, WORD, Term
 
@@ -91,7 +92,11 @@ def compile_query(equation: str) -> Query:
     """
     terms: dict[tuple[object, ...], int] = {}
     ordered: list[Term] = []
-    expression = _algebra(parse(equation), terms, ordered).simplify()
+    try:
+        expression = _algebra(parse(equation), terms, ordered).simplify()
+    except RecursionError:
+        # Only a pathological equation gets here (hundreds of NOT in a row, say).
+        raise QuerySyntaxError(equation, 1, "equation nested too deeply to evaluate") from None
     return Query(equation, tuple(ordered), expression)
 
 

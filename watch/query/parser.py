@@ -67,12 +67,20 @@ def parse(equation: str) -> Node:
     return _Parser(equation, lexemes).parse()
 
 
+#: Deeper nesting than any analyst writes; it keeps the recursive parser within Python's stack.
+MAX_NESTING = 64
+
+
 def _check_parentheses(equation: str, lexemes: list[Lexeme]) -> None:
     # Checked first: an unbalanced parenthesis is the clearest explanation of what follows.
     opened: list[Lexeme] = []
     for lexeme in lexemes:
         if lexeme.kind == LPAREN:
             opened.append(lexeme)
+            if len(opened) > MAX_NESTING:
+                raise QuerySyntaxError(
+                    equation, lexeme.column, f"parentheses nested more than {MAX_NESTING} deep"
+                )
         elif lexeme.kind == RPAREN:
             if not opened:
                 raise QuerySyntaxError(equation, lexeme.column, "unbalanced ')': no '(' to close")
