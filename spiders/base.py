@@ -18,7 +18,6 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spiders import CrawlSpider, Rule
-from scrapy.utils.misc import load_object
 
 from spiders.arguments import (
     Argument,
@@ -32,14 +31,13 @@ from spiders.arguments import (
     whole_number,
 )
 from spiders.scope import KNOWN_START_PAGE, SEED_KEY, SITE_LEVEL_KEY, START_PAGE_KEY, page_failed
+from watch.analysis import analyse_page
 from watch.document import EXPORT_FIELDS, EXPORT_FIELDS_WITH_TEXT, Document
-from watch.fingerprints import content_fingerprint
-from watch.metadata import detect_language, published_date
 from watch.seeds import Seed
 from watch.urls import TrackingParameters, canonicalize, site_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Iterator, Mapping
 
     from twisted.python.failure import Failure
     from typing_extensions import Self
@@ -48,7 +46,7 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from scrapy.settings import Settings
 
-    from watch.text import PageText
+    from watch.analysis import PageAnalysis
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +74,8 @@ class WatchSpider(CrawlSpider):
 
     arguments: ClassVar[dict[str, Argument]] = COMMON_ARGUMENTS
     tracking: TrackingParameters
-    #: ``html -> PageText``: the searched text of a page (``WATCH_TEXT_EXTRACTOR``).
-    extract_text: Callable[[str], PageText]
+    #: Dotted path of the ``html -> PageText`` function giving the searched text (``WATCH_TEXT_EXTRACTOR``).
+    text_extractor: str
 
     rules = (Rule(LinkExtractor(), callback="parse_page", errback="page_error", follow=True),)
 
@@ -97,7 +95,7 @@ class WatchSpider(CrawlSpider):
         cls._apply_settings(crawler.settings, parsed)
         spider = super().from_crawler(crawler, *args, **parsed)
         spider.tracking = TrackingParameters(crawler.settings.getlist("WATCH_URLS_TRACKING_PARAMETERS"))
-        spider.extract_text = load_object(crawler.settings.get("WATCH_TEXT_EXTRACTOR"))
+        spider.text_extractor = crawler.settings.get("WATCH_TEXT_EXTRACTOR")
         return spider
 
     @classmethod
@@ -132,16 +130,15 @@ class WatchSpider(CrawlSpider):
             stats.inc_value("watch/pages/not_html")
             return
         try:
-            document = self._document(response)
+            page = analyse_page(response.text, response.url, self.text_extractor)
         except Exception:
             stats.inc_value("watch/pages/unreadable")
             logger.exception("Could not read %s; counted under watch/pages/unreadable", response.url)
             return
         stats.inc_value("watch/pages/documents")
-        yield document
+        yield self._document(response, page)
 
-    def _document(self, response: HtmlResponse) -> Document:
-        page: PageText = self.extract_text(response.text)
+    def _document(self, response: HtmlResponse, page: PageAnalysis) -> Document:
         referer = response.request.headers.get("Referer", b"") if response.request else b""
         return Document(
             url=response.url,
@@ -153,11 +150,11 @@ class WatchSpider(CrawlSpider):
             status=response.status,
             content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
             title=page.title,
-            published=published_date(response.text, response.url),
-            language=detect_language(page.text, page.lang),
+            published=page.published,
+            language=page.language,
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             text_length=len(page.text),
-            fingerprint=content_fingerprint(page.title, page.text),
+            fingerprint=page.fingerprint,
             text=page.text,
         )
 
