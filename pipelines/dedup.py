@@ -10,7 +10,8 @@ For each document, in that order:
    equals that of a kept document: dropped; from a site that document or one of its copies
    already comes from, ``watch/dedup/same_content_same_site``; from another site, its URL is
    added to the kept document's ``also_at``, ``watch/dedup/same_content_other_site``;
-3. its simhash is within ``WATCH_DEDUP_NEAR_DISTANCE`` bits of a kept document's: it gets that
+3. its simhash (texts of at least :data:`MIN_WORDS_FOR_NEAR` words) is within
+   ``WATCH_DEDUP_NEAR_DISTANCE`` bits of a kept document's: it gets that
    document's URL in ``near_duplicate_of`` (``watch/dedup/near_duplicate``) and is kept, unless
    ``WATCH_DEDUP_NEAR_DROP`` is on (``watch/dedup/near_duplicate_dropped``).
 
@@ -61,6 +62,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+#: Texts shorter than this are never near-duplicates: a simhash of a few words (or of none: 0)
+#: is near many unrelated ones.
+MIN_WORDS_FOR_NEAR = 20
+
+
 class HeldForDeduplication(DropItem):
     """Not a drop: the document is kept, and reaches the feeds when the crawl ends."""
 
@@ -75,7 +81,7 @@ class _Held:
 
     item: ItemAdapter
     fingerprint: str
-    simhash: int
+    simhash: int | None  # None: too short for its simhash to say anything
     has_words: bool
 
 
@@ -131,7 +137,8 @@ class DedupPipeline:
                 "Holding documents until the crawl ends, so that duplicates found later can still be"
                 " folded into them (watch/dedup/...)"
             )
-        self._held.append(_Held(adapter, fingerprint, simhash(text_words), has_words))
+        comparable = len(text_words) >= MIN_WORDS_FOR_NEAR
+        self._held.append(_Held(adapter, fingerprint, simhash(text_words) if comparable else None, has_words))
         raise HeldForDeduplication(f"held until the crawl ends: {adapter.get('url')}", log_level="DEBUG")
 
     async def close_spider(self) -> None:
@@ -172,6 +179,9 @@ class DedupPipeline:
             kept.item["also_at"] = [*kept.item.get("also_at", []), url]
             return self._drop("same_content_other_site", f"{url} has the text of {original} (added to also_at)")
         self._kept[document.fingerprint] = _Kept(adapter, site)
+        if document.simhash is None:
+            self.stats.inc_value("watch/dedup/too_short_for_near")
+            return True
         near = self._near.nearest(document.simhash)
         self._near.add(document.simhash, url)
         if near is not None:

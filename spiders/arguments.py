@@ -18,6 +18,8 @@ from watch.urls import is_crawlable
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from scrapy.settings import BaseSettings
+
     from watch.query import QuerySyntaxError
 
 
@@ -62,16 +64,17 @@ def parse_arguments(spec: Mapping[str, Argument], given: Mapping[str, Any]) -> d
     return parsed
 
 
-def whole_number(minimum: int) -> Callable[[str], int]:
-    """A parser for whole numbers of at least ``minimum``."""
+def whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """A parser for whole numbers of at least ``minimum`` (and at most ``maximum``)."""
+    expected = f"a whole number >= {minimum}" if maximum is None else f"a whole number from {minimum} to {maximum}"
 
     def parse(text: str) -> int:
         try:
             value = int(text.strip())
         except ValueError:
-            raise ValueError(f"expected a whole number >= {minimum}") from None
-        if value < minimum:
-            raise ValueError(f"expected a whole number >= {minimum}")
+            raise ValueError(f"expected {expected}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            raise ValueError(f"expected {expected}")
         return value
 
     return parse
@@ -108,8 +111,8 @@ def http_url(text: str) -> str:
 
 
 def url_list(text: str) -> list[str]:
-    """Comma-separated http(s) URLs, at least one."""
-    urls = [part.strip() for part in text.split(",") if part.strip()]
+    """http(s) URLs separated by commas or spaces, at least one."""
+    urls = text.replace(",", " ").split()
     if not urls:
         raise ValueError("expected one or more http(s) URLs separated by commas")
     for url in urls:
@@ -193,3 +196,46 @@ def css_selector(text: str) -> str:
     except SelectorError as exc:
         raise ValueError(f"expected a CSS selector ({exc})") from None
     return text
+
+
+def dotted_path(text: str) -> str:
+    """The dotted path of an importable object (a component a setting swaps in)."""
+    from scrapy.utils.misc import load_object
+
+    try:
+        load_object(text)
+    except (ImportError, NameError, ValueError, AttributeError) as exc:
+        raise ValueError(f"expected the dotted path of an importable object ({exc})") from None
+    return text
+
+
+#: watch's own settings whose values a user may set with ``-s``, checked like arguments.
+CHECKED_SETTINGS: dict[str, Callable[[str], Any]] = {
+    "WATCH_SCOPE_SITE_DEPTH": whole_number(0),
+    "WATCH_SCOPE_PAGES_PER_SITE": whole_number(1),
+    "WATCH_STATE_CHANGES": choice("all", "new", "changed"),
+    "WATCH_DEDUP_NEAR_DISTANCE": whole_number(0, 31),
+    "WATCH_MATCH_SNIPPETS_PER_TERM": whole_number(0),
+    "WATCH_MATCH_SNIPPET_WIDTH": whole_number(40),
+    "WATCH_TEXT_EXTRACTOR": dotted_path,
+    "WATCH_EXPERTBLOGS_SEED_EXTRACTOR": dotted_path,
+}
+
+
+def check_settings(settings: BaseSettings) -> None:
+    """Check watch's settings as given (``-s``, settings files); raise :class:`ArgumentError`.
+
+    Pause and resume (``JOBDIR``) is refused: the crawl scope (levels, per-site budgets) lives in
+    memory, so a resumed crawl could not keep its rules.
+    """
+    for name, parse in CHECKED_SETTINGS.items():
+        value = settings.get(name)
+        try:
+            parse(str(value))
+        except ValueError as exc:
+            raise ArgumentError(f"invalid setting {name}={value!r}: {exc}") from None
+    if settings.get("JOBDIR"):
+        raise ArgumentError(
+            f"JOBDIR={settings.get('JOBDIR')!r} is not supported: the crawl scope (levels of sites, "
+            "pages per site) is kept in memory and cannot be resumed; start the run again instead"
+        )

@@ -187,9 +187,13 @@ class WatchSpider(CrawlSpider):
 
 
 def _report_dir(settings: Settings) -> Path:
-    """The folder of the first local feed (``-O results/x.csv`` → ``results``), else ``results``."""
+    """The folder of the first local feed (``-O results/x.csv`` → ``results``), else ``results``.
+
+    A feed path with parameters (``results/%(name)s/%(time)s.csv``) gives the folder before the
+    first parameter (``results``): reports are written once a run, not once a batch.
+    """
     for uri in settings.getdict("FEEDS"):
         parts = urlsplit(str(uri))
         if parts.scheme in ("", "file") and parts.path:
-            return Path(parts.path).parent
+            return Path(parts.path.split("%(", 1)[0] + "x").parent
     return Path("results")

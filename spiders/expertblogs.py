@@ -11,6 +11,7 @@ import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy import Request
+from scrapy.http import HtmlResponse
 from scrapy.utils.misc import load_object
 
 from spiders.arguments import Argument, css_selector, http_url, seed_list_file
@@ -19,11 +20,14 @@ from spiders.scope import START_PAGE_KEY
 from watch.seeds import Seed, read_seeds_file, write_seeds_file
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator
     from pathlib import Path
 
     from twisted.python.failure import Failure
 
+    from typing_extensions import Self
+
+    from scrapy.crawler import Crawler
     from scrapy.http import Response
 
     from watch.seeds import SeedList
@@ -44,12 +48,21 @@ class ExpertBlogsSpider(WatchSpider):
         "seeds_file": Argument(seed_list_file, "rerun from a frozen seed list (seeds.csv) instead of the portal"),
     }
 
+    #: ``(html, url, css, portal_urls) -> SeedList`` (``WATCH_EXPERTBLOGS_SEED_EXTRACTOR``).
+    extract_seeds: Callable[..., SeedList]
+
     def __init__(
         self, start_url: str | None = None, seeds_file: Path | None = None, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.start_url = start_url
         self.seeds_file = seeds_file
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.extract_seeds = load_object(crawler.settings.get("WATCH_EXPERTBLOGS_SEED_EXTRACTOR"))
+        return spider
 
     async def start(self) -> AsyncIterator[Request]:
         if self.seeds_file is not None:
@@ -76,8 +89,18 @@ class ExpertBlogsSpider(WatchSpider):
         """Read the portal page (level 0) and take the blogs it lists as level-1 seeds."""
         if not 200 <= response.status < 300:
             self.fail("start_page_failed", f"Start page {response.url} answered HTTP {response.status}")
-        extract = load_object(self.settings.get("WATCH_EXPERTBLOGS_SEED_EXTRACTOR"))
-        found: SeedList = extract(response.body, response.url, self.settings.get("WATCH_EXPERTBLOGS_SEED_CSS") or None)
+        if not isinstance(response, HtmlResponse):
+            content_type = response.headers.get("Content-Type", b"").decode("latin-1") or "no Content-Type"
+            self.fail("start_page_unreadable", f"Start page {response.url} is not a web page ({content_type})")
+        try:
+            found = self.extract_seeds(
+                response.text,
+                response.url,
+                self.settings.get("WATCH_EXPERTBLOGS_SEED_CSS") or None,
+                response.meta.get("redirect_urls", ()),
+            )
+        except Exception as exc:
+            self.fail("start_page_unreadable", f"Start page {response.url} could not be read for seeds: {exc!r}")
         if found.pagination:
             logger.info(
                 "Start page: %d pagination link(s) skipped (blogs listed after the first page are "

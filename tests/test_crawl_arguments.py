@@ -33,6 +33,7 @@ START = "start_url=http://portal.test/blogs-experts"
         ("expertblogs", [START, "changes=new"], "invalid argument changes='new': needs state=PATH"),
         ("sites", ["site_depth=2"], "missing argument: give urls=URL,URL or seeds_file=PATH"),
         ("sites", ["urls=http://a.test/,mailto:x@y.test"], "invalid argument urls="),
+        ("sites", ["urls=http://a.test:99999/"], "invalid argument urls="),
     ],
 )  # fmt: skip
 def test_bad_argument_stops_before_any_request(
@@ -44,6 +45,31 @@ def test_bad_argument_stops_before_any_request(
     assert message in run.stderr
     assert run.stderr.count("\n") == 1, run.stderr  # one line, no traceback
     assert run.requested == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("WATCH_SCOPE_PAGES_PER_SITE=0", "invalid setting WATCH_SCOPE_PAGES_PER_SITE='0': expected a whole number >= 1"),
+        ("WATCH_DEDUP_NEAR_DISTANCE=64", "invalid setting WATCH_DEDUP_NEAR_DISTANCE='64'"),
+        ("WATCH_STATE_CHANGES=bogus", "invalid setting WATCH_STATE_CHANGES='bogus'"),
+        ("WATCH_EXPERTBLOGS_SEED_EXTRACTOR=nope.nope", "invalid setting WATCH_EXPERTBLOGS_SEED_EXTRACTOR"),
+        ("JOBDIR=/tmp/watch-job", "JOBDIR='/tmp/watch-job' is not supported"),
+    ],
+)  # fmt: skip
+def test_bad_setting_stops_before_any_request(crawl: Crawler, setting: str, message: str) -> None:
+    run = crawl("expertblogs", "-a", START, "-s", setting)
+    assert run.returncode == 2
+    assert message in run.stderr
+    assert run.stderr.count("\n") == 1, run.stderr
+    assert run.requested == []
+
+
+def test_urls_may_be_separated_by_spaces(crawl: Crawler) -> None:
+    run = crawl("sites", "-a", "urls=http://chain4.test/ http://chain5.test/", "-a", "site_depth=1")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert {u.split("/")[2] for u in run.requested} == {"chain4.test", "chain5.test"}
+    assert "http://chain4.test/" in run.requested and "http://chain5.test/" in run.requested
 
 
 def test_unreachable_start_page_is_an_error(crawl: Crawler) -> None:

@@ -204,3 +204,13 @@ def test_a_real_crawl_writes_the_released_documents_to_the_feed(tmp_path: Path) 
         {"url": "https://a.test/2", "also_at": [], "change": "new"},
     ]
     assert _crawl(tmp_path, "new") == []  # the first crawl's documents are known now
+
+
+def test_short_or_empty_texts_are_never_near_duplicates() -> None:
+    released = _Run().feed(
+        _document("https://a.test/empty", "a.test", text="", title="Empty A"),
+        _document("https://b.test/empty", "b.test", text="", title="Empty B"),
+        _document("https://c.test/short", "c.test", text="Trois mots seulement", title="C"),
+        _document("https://d.test/short", "d.test", text="Trois mots aussi", title="D"),
+    )
+    assert [d.near_duplicate_of for d in released] == ["", "", "", ""]

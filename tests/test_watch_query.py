@@ -245,3 +245,15 @@ def test_pathological_nesting_is_a_syntax_error(equation: str, column: int, mess
         compile_query(equation)
     assert caught.value.column == column
     assert message in caught.value.message
+
+
+
+@pytest.mark.parametrize(
+    ("equation", "column", "advice"),
+    [("Quorum -Carata", 8, "write NOT Carata"), ("+Quorum Carata", 1, "write AND Quorum")],
+)
+def test_web_search_signs_are_refused_with_advice(equation: str, column: int, advice: str) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        compile_query(equation)
+    assert caught.value.column == column
+    assert advice in caught.value.message

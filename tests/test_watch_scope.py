@@ -203,3 +203,19 @@ def test_lost_pages_are_closed_at_the_barrier() -> None:
 def test_rejects_meaningless_limits(site_depth: int, pages_per_site: int) -> None:
     with pytest.raises(ValueError):
         CrawlScope(site_depth, pages_per_site)
+
+
+def test_redirect_into_a_site_waiting_for_the_next_level_keeps_one_site_and_one_budget() -> None:
+    scope: CrawlScope[str] = CrawlScope(site_depth=5, pages_per_site=2)
+    scope.add_seed("http://red.test/", "r")
+    (home,) = scope.next_level()
+    (jump,) = scope.page_read(home.key, 200, [("http://target.test/", "t"), ("http://red.test/jump", "j")])
+    moved = scope.redirect(jump.key, "http://target.test/x", "x")
+    assert moved is not None and moved.site_level == 1
+    scope.page_failed(jump.key, "moved")
+    released = scope.page_read(moved.key, 200, [("http://target.test/1", "1"), ("http://target.test/2", "2")])
+    assert [r.url for r in released] == ["http://target.test/1"]  # budget of 2: /x and /1
+    scope.page_read(released[0].key, 200, [])
+    assert scope.next_level() == []  # target.test is not entered again at level 2
+    (target,) = [site for site in scope.coverage()["sites"] if site["site"] == "target.test"]
+    assert (target["level"], target["pages_counted"]) == (1, 2)

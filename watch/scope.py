@@ -227,6 +227,8 @@ class CrawlScope(Generic[P]):
             source = self._sites[key.site]
             site = self._new_site(name, source.level, (*source.order, key.index))
             self.events["redirect_new_site"] += 1
+            # Links already seen to it were waiting for the next level; it now has this one.
+            self.events["known_site_link"] += len(self._next.pop(name, ()))
         if canonical in site.known or site.pages_counted >= self._budget(site):
             self.events["redirect_refused"] += 1
             raise RedirectRefused(target_url)

@@ -67,8 +67,13 @@ class SeedSelectorError(ValueError):
     """The ``seed_css`` selector is not valid CSS."""
 
 
-def extract_seeds(html: str | bytes, page_url: str, css: str | None = None) -> SeedList:
+def extract_seeds(
+    html: str, page_url: str, css: str | None = None, portal_urls: Iterable[str] = ()
+) -> SeedList:
     """Return the seeds listed on the portal page ``html`` fetched from ``page_url``.
+
+    ``html`` is the decoded page (the HTTP charset already applied); ``portal_urls`` are other
+    addresses of the portal (those it redirected from), whose sites are not seeds either.
 
     Steps:
 
@@ -91,7 +96,7 @@ def extract_seeds(html: str | bytes, page_url: str, css: str | None = None) -> S
     >>> found.pagination, found.same_site
     (['http://portal.test/blogs?page=2'], ['http://portal.test/about'])
     """
-    root = lxml.html.document_fromstring(html or "<html></html>")
+    root = _parse(html)
     base = _base_url(root, page_url)
     if css:
         try:
@@ -101,7 +106,7 @@ def extract_seeds(html: str | bytes, page_url: str, css: str | None = None) -> S
         anchors = _anchors(regions, skip_chrome=False)
     else:
         anchors = _anchors(_main_regions(root), skip_chrome=True)
-    portal = site_of(page_url)
+    portal = {site_of(page_url), *(site_of(url) for url in portal_urls)}
     result = SeedList()
     seen: set[str] = set()
     for anchor in anchors:
@@ -112,7 +117,7 @@ def extract_seeds(html: str | bytes, page_url: str, css: str | None = None) -> S
         elif _is_pagination(anchor, url):
             if url not in result.pagination:
                 result.pagination.append(url)
-        elif site_of(url) == portal:
+        elif site_of(url) in portal:
             result.same_site.append(url)
         else:
             canonical = canonicalize(url)
@@ -162,6 +167,16 @@ def _checked_seed(url: str, text: str, rank: int, line: int) -> Seed:
     if not is_crawlable(url):
         raise ValueError(f"line {line}: {url!r} is not an http(s) URL")
     return Seed(url, text.strip(), rank)
+
+
+# Text in, bytes to lxml: a str with an XML encoding declaration is refused by lxml, and an
+# empty document raises, so the decoded page is handed over as UTF-8 bytes with that encoding.
+_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+
+
+def _parse(html: str) -> HtmlElement:
+    data = html.encode("utf-8", "replace") if html.strip() else b"<html></html>"
+    return lxml.html.document_fromstring(data, parser=_PARSER)
 
 
 def _base_url(root: HtmlElement, page_url: str) -> str:

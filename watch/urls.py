@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from w3lib.url import canonicalize_url
+from w3lib.url import canonicalize_url, safe_url_string
 
 #: Query parameters that identify a campaign or a click, never a document. ``*`` ends a prefix.
 DEFAULT_TRACKING_PARAMETERS: tuple[str, ...] = (
@@ -105,6 +105,7 @@ def canonicalize(url: str, tracking: TrackingParameters = _DEFAULT_TRACKING) -> 
 
 
 _WWW = re.compile(r"^www\.")
+_SPACE = re.compile(r"\s")
 
 
 def site_of(url: str) -> str:
@@ -119,9 +120,14 @@ def site_of(url: str) -> str:
     'a.blogspot.com:8080'
     >>> site_of("https://example.com:443/")
     'example.com'
+    >>> site_of("http://bücher.test/") == site_of("http://xn--bcher-kva.test/")
+    True
     """
     parts = urlsplit(url)
     host = (parts.hostname or "").rstrip(".")
+    if not host.isascii():
+        # The same site however its name is spelt: as written (bücher.test) or as sent (IDNA).
+        host = urlsplit(safe_url_string(url)).hostname or host
     host = _WWW.sub("", host, count=1)
     try:
         port = parts.port
@@ -137,6 +143,12 @@ def is_crawlable(url: str) -> bool:
 
     >>> is_crawlable("mailto:a@b.test"), is_crawlable("https://b.test/")
     (False, True)
+    >>> is_crawlable("http://b.test:99999/"), is_crawlable("http://b.test/a b")
+    (False, False)
     """
-    parts = urlsplit(url)
-    return parts.scheme.lower() in CRAWLABLE_SCHEMES and bool(parts.hostname)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port out of range or not a number
+    except ValueError:
+        return False
+    return parts.scheme.lower() in CRAWLABLE_SCHEMES and bool(parts.hostname) and not _SPACE.search(url)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.spiderloader import get_spider_loader
 
-from spiders.arguments import ArgumentError
+from spiders.arguments import ArgumentError, check_settings
 
 if TYPE_CHECKING:
     import argparse
@@ -38,6 +38,7 @@ class Command(ScrapyCrawlCommand):
             return
         try:
             check(opts.spargs)
+            check_settings(self.settings)
         except ArgumentError as exc:
             print(f"scrapy crawl {args[0]}: {exc}", file=sys.stderr)
             if exc.detail:

@@ -107,6 +107,12 @@ def _bare(equation: str, text: str, column: int) -> Lexeme:
         return Lexeme(NEAR, column, text, distance=int(near.group(1)))
     if text == "NEAR":
         raise QuerySyntaxError(equation, column, "NEAR needs a distance in words, e.g. NEAR/5")
+    if text[0] in "-+" and len(text) > 1:
+        # A web-search habit that would silently mean the opposite: '-Carata' searched as 'Carata'.
+        operator = "NOT" if text[0] == "-" else "AND"
+        raise QuerySyntaxError(
+            equation, column, f"{text!r}: '{text[0]}' is not an operator here; write {operator} {text[1:]}"
+        )
     star = text.find("*")
     if star != -1:
         return _prefix(equation, text, column, star)
