@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import urljoin
 
 import lxml.html
@@ -18,8 +17,8 @@ import pytest
 from bench.crawl import PAGES_PER_SITE, START_URL, build_bench_web, level_sizes
 from mockweb.server import Resource, resource_key
 from watch.urls import site_of
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 QUICK_WEB = build_bench_web(30)
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from bench.dedup import EDIT_RATES, _corpus_words, bench_near_duplicates
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 def test_planted_near_duplicates_are_found() -> None:

@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from tests.conftest import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
 def test_quick_benchmark_runs_and_engines_agree() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bench.match", "--quick"],
-        cwd=ROOT,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=600,

@@ -37,8 +37,8 @@ from mockweb.server import Resource, resource_key
 from tests.reference import reference_crawl
 from watch.normalize import words
 from watch.urls import site_of
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 WEB = build_demo_web()
 _RESOURCES = {resource_key(url): resource for url, resource in WEB.items()}
 _HOSTS = {urlsplit(url).netloc for url in _RESOURCES}

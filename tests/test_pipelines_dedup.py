@@ -20,7 +20,6 @@ from pipelines.dedup import DedupPipeline, HeldForDeduplication
 from watch.document import Document
 from watch.fingerprints import content_fingerprint
 
-REPO = Path(__file__).resolve().parent.parent
 TEXT = " ".join(
     f"Le conseil municipal de la ville numéro {i} a atteint le quorum et voté le budget des écoles." for i in range(12)
 )
@@ -166,6 +165,7 @@ from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
 sys.path.insert(0, {tests!r})
 from test_pipelines_dedup import _document, TEXT
+from tests.conftest import REPO
 
 class Made(Spider):
     name = "made"

@@ -7,7 +7,6 @@ import os
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -15,8 +14,8 @@ from hypothesis import strategies as st
 
 from watch.fingerprints import NearDuplicateIndex, content_fingerprint, hamming, simhash
 from watch.normalize import words
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 TEXT = (
     "Le conseil municipal a atteint le quorum mardi soir. Les élus ont voté le budget de "
     "l'année prochaine après un long débat sur la rénovation des écoles et la piscine."

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
 from watch.state import MonitoringState, StateError, StateInUse
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def _run(path: Path, pages: dict[str, str], day: int, *, finish: bool = True) -> dict[str, str]:
