@@ -20,6 +20,7 @@ compared across processes, so they must not depend on ``PYTHONHASHSEED``.
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from hashlib import blake2b
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,12 @@ _BIT_OF = tuple(bytes((value >> bit) & 1 for value in range(256)) for bit in ran
 
 def _hash64(data: bytes) -> bytes:
     return blake2b(data, digest_size=8).digest()
+
+
+@lru_cache(maxsize=100_000)
+def _word_hash(word: str) -> bytes:
+    # Words recur from page to page: a bounded cache saves most of the hashing.
+    return _hash64(word.encode("utf-8"))
 
 
 def content_fingerprint(title: str, text: str) -> str:
@@ -70,7 +77,7 @@ def simhash(words: Sequence[str]) -> int:
     0
     """
     counts = Counter(words)
-    hashes = b"".join(_hash64(word.encode("utf-8")) * n for word, n in counts.items())
+    hashes = b"".join(_word_hash(word) * n for word, n in counts.items())
     half = len(words) / 2
     result = 0
     for byte_index in range(8):
