@@ -52,3 +52,11 @@ def test_warnings(equation: str, expected: list[str]) -> None:
     assert len(found) == len(expected), found
     for part in expected:
         assert any(part in warning for warning in found), (part, found)
+
+
+
+def test_dropped_symbols_are_warned() -> None:
+    from watch.query import compile_query
+    from watch.query.explain import warnings
+
+    assert "C++ is matched as c (punctuation and symbols dropped)" in warnings(compile_query("C++ OR Java"))

@@ -104,6 +104,8 @@ def _term_warnings(term: Term) -> list[str]:
         changes.append("accents removed")
     if len(term.words) != len(written.split()):
         changes.append("split into words")
+    elif "".join(term.words) != "".join(fold(written).replace("*", "").split()):  # '*': warned apart
+        changes.append("punctuation and symbols dropped")
     if changes:
         warning = f"{term.text} is matched as {term} ({', '.join(changes)})"
         if term.words[0] in _ELISIONS and len(term.words) > 1:
