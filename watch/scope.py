@@ -24,10 +24,14 @@ gets back those to send, which keeps this module free of any framework.
 from __future__ import annotations
 
 from collections import Counter, deque
+from functools import lru_cache, partial
 from dataclasses import dataclass, field
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from watch.urls import TrackingParameters, canonicalize, is_crawlable, site_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 P = TypeVar("P")
 
@@ -115,7 +119,9 @@ class CrawlScope(Generic[P]):
             raise ValueError("site_depth must be >= 0 and pages_per_site >= 1")
         self.site_depth = site_depth
         self.pages_per_site = pages_per_site
-        self._tracking = tracking or TrackingParameters()
+        # Menus and footers repeat the same links on every page of a site: canonical forms are cached.
+        canonical = partial(canonicalize, tracking=tracking or TrackingParameters())
+        self._canonical: Callable[[str], str] = lru_cache(maxsize=65_536)(canonical)
         self.level = 0
         self.events: Counter[str] = Counter()
         self._sites: dict[str, _Site[P]] = {}
@@ -281,9 +287,6 @@ class CrawlScope(Generic[P]):
         }
 
     # -- internals ------------------------------------------------------------------------
-
-    def _canonical(self, url: str) -> str:
-        return canonicalize(url, self._tracking)
 
     def _budget(self, site: _Site[P]) -> int:
         return 1 if site.level == 0 else self.pages_per_site

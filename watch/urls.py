@@ -11,6 +11,7 @@ mirror, a print view, a copy on another site) stay different here: the content f
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
@@ -108,6 +109,7 @@ _WWW = re.compile(r"^www\.")
 _SPACE = re.compile(r"\s")
 
 
+@lru_cache(maxsize=65_536)
 def site_of(url: str) -> str:
     """Return the site key of ``url``: what KB Crawl calls a site, and what budgets count against.
 
