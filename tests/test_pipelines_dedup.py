@@ -17,6 +17,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from pipelines.dedup import DedupPipeline, HeldForDeduplication
+from tests.conftest import REPO
 from watch.document import Document
 from watch.fingerprints import content_fingerprint
 
@@ -165,7 +166,6 @@ from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
 sys.path.insert(0, {tests!r})
 from test_pipelines_dedup import _document, TEXT
-from tests.conftest import REPO
 
 class Made(Spider):
     name = "made"
