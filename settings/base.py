@@ -31,6 +31,8 @@ CONCURRENT_ITEMS = 8  # output workers per page: a page yields one document (Scr
 DOWNLOAD_DELAY = 0.0  # AutoThrottle, when on, adapts the delay per site
 AUTOTHROTTLE_ENABLED = False  # switch on for real crawls with -s AUTOTHROTTLE_ENABLED=1
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # average parallel requests per site under AutoThrottle
+AUTOTHROTTLE_START_DELAY = 1.0  # first delay per site under AutoThrottle (Scrapy's 5 s is long for 10 pages)
+AUTOTHROTTLE_MAX_DELAY = 30.0  # a slow site is waited for, up to this delay between its requests
 DOWNLOAD_TIMEOUT = 30  # seconds before a page counts as a download error
 RETRY_TIMES = 1  # one retry for transient errors; every page request still counts once
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # larger bodies are dropped (and counted as errors)
