@@ -54,26 +54,23 @@ class ScopeMiddleware:
     ``site_depth`` and ``pages_per_site`` arguments there), ``WATCH_URLS_TRACKING_PARAMETERS``.
     """
 
+    crawler: Crawler
+
     def __init__(
-        self,
-        crawler: Crawler,
-        site_depth: int,
-        pages_per_site: int,
-        tracking: TrackingParameters | None = None,
+        self, site_depth: int, pages_per_site: int, tracking: TrackingParameters | None = None
     ) -> None:
-        self.crawler = crawler
         self.scope: CrawlScope[Request] = CrawlScope(site_depth, pages_per_site, tracking)
-        self._in_flight_level = 0
+        self._logged_level = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         middleware = cls(
-            crawler,
             site_depth=settings.getint("WATCH_SCOPE_SITE_DEPTH"),
             pages_per_site=settings.getint("WATCH_SCOPE_PAGES_PER_SITE"),
             tracking=TrackingParameters(settings.getlist("WATCH_URLS_TRACKING_PARAMETERS")),
         )
+        middleware.crawler = crawler
         crawler.signals.connect(middleware._page_failed, signal=page_failed)
         crawler.signals.connect(middleware._request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(middleware._request_dropped, signal=signals.request_dropped)
@@ -157,8 +154,8 @@ class ScopeMiddleware:
         released = self.scope.next_level()
         if not released:
             return
-        if self.scope.level != self._in_flight_level:
-            self._in_flight_level = self.scope.level
+        if self.scope.level != self._logged_level:
+            self._logged_level = self.scope.level
             logger.info(
                 "Level %d: %d site(s), %d page(s) to start with",
                 self.scope.level,
