@@ -114,7 +114,7 @@ def url_list(text: str) -> list[str]:
     """http(s) URLs separated by commas or spaces, at least one."""
     urls = text.replace(",", " ").split()
     if not urls:
-        raise ValueError("expected one or more http(s) URLs separated by commas")
+        raise ValueError("expected one or more http(s) URLs separated by commas or spaces")
     for url in urls:
         if not is_crawlable(url):
             raise ValueError(f"{url!r} is not an absolute http:// or https:// URL")
