@@ -36,6 +36,7 @@ from demo.web import (
     UNREACHED_SITES,
     build_demo_web,
 )
+from mockweb.crawl_settings import settings_args
 from mockweb.server import MockWeb, resource_key
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,7 +51,7 @@ def _crawl_command(results: Path) -> list[str]:
     """The command a user would type, feeds in ``results``."""
     arguments = ["-a", f"start_url={START_URL}", "-a", f"query={EQUATION}"]
     feeds = ["-O", str(results / "matches.jsonl"), "-O", str(results / "matches.csv")]
-    return [sys.executable, "-m", "scrapy", "crawl", "expertblogs", *arguments, *feeds]
+    return [sys.executable, "-m", "scrapy", "crawl", "expertblogs", *arguments, *settings_args(), *feeds]
 
 
 def _crawl(web: MockWeb, results: Path) -> int:

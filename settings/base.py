@@ -15,7 +15,8 @@ BOT_NAME = "watch"  # name in logs and the default User-Agent
 SPIDER_MODULES = ["spiders"]  # where `scrapy crawl NAME` looks for spiders
 NEWSPIDER_MODULE = "spiders"  # where `scrapy genspider` writes
 COMMANDS_MODULE = "spiders.commands"  # custom commands (`scrapy equation`)
-USER_AGENT = "watch/0.1 (+https://github.com/watch-veille/watch; web monitoring crawler)"  # honest UA
+USER_AGENT = "watch/0.2 (web monitoring crawler)"  # the spider adds "; +WATCH_CONTACT" when a contact is set
+WATCH_CONTACT = ""  # how a site owner reaches you (mailto:… or https://…), named in the User-Agent
 ROBOTSTXT_OBEY = True  # DESIGN §2: robots.txt is obeyed
 ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"  # protego: the maintained parser
 
@@ -28,8 +29,8 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 CONCURRENT_REQUESTS = 32  # across all sites
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # per site: few at once
 CONCURRENT_ITEMS = 8  # output workers per page: a page yields one document (Scrapy's 100 cost CPU for nothing)
-DOWNLOAD_DELAY = 0.0  # AutoThrottle, when on, adapts the delay per site
-AUTOTHROTTLE_ENABLED = False  # switch on for real crawls with -s AUTOTHROTTLE_ENABLED=1
+DOWNLOAD_DELAY = 0.0  # AutoThrottle adapts the delay per site; robots.txt Crawl-delay is a floor
+AUTOTHROTTLE_ENABLED = True  # polite by default (tests, the demo and benchmarks switch it off explicitly)
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # average parallel requests per site under AutoThrottle
 AUTOTHROTTLE_START_DELAY = 1.0  # first delay per site under AutoThrottle (Scrapy's 5 s is long for 10 pages)
 AUTOTHROTTLE_MAX_DELAY = 30.0  # a slow site is waited for, up to this delay between its requests
@@ -52,6 +53,20 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"  # first in, first out
 FEED_EXPORT_ENCODING = "utf-8"  # JSONL and CSV in UTF-8 (CSV gets a BOM from its exporter)
 FEED_EXPORTERS = {"csv": "pipelines.feeds.AnalystCsvItemExporter"}  # CSV for spreadsheets: BOM, readable lists, no formula injection
 LOG_LEVEL = "INFO"  # DEBUG lists every request
+
+# Safety and politeness (DESIGN §9): no private networks, robots.txt obeyed with its Crawl-delay.
+TWISTED_DNS_RESOLVER = "spiders.netsafety.GuardedResolver"  # Scrapy's resolver, refusing private answers
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.netsafety.NetworkSafetyMiddleware": 40,  # before robots.txt: a refused host gets no request at all
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.robots.WatchRobotsTxtMiddleware": 100,  # the same, with a refusal the scope recognises by type
+}
+EXTENSIONS = {
+    "spiders.robots.CrawlDelay": 100,  # after AutoThrottle (0), so the Crawl-delay stays a floor
+}
+WATCH_ALLOW_PRIVATE_NETWORKS = False  # True only for local webs (tests, demo): localhost, private and metadata addresses
+WATCH_ROBOTS_CRAWL_DELAY = True  # wait robots.txt's Crawl-delay between two requests to a site
+WATCH_ROBOTS_MAX_CRAWL_DELAY = 30.0  # seconds; a longer Crawl-delay is capped (and counted)
 
 # watch components -------------------------------------------------------------------------------
 SPIDER_MIDDLEWARES = {

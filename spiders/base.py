@@ -17,6 +17,7 @@ from scrapy import Request
 from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spiders import CrawlSpider, Rule
 
 from spiders.arguments import (
@@ -104,6 +105,10 @@ class WatchSpider(CrawlSpider):
             argument = cls.arguments.get(name)
             if argument is not None and argument.setting is not None:
                 settings.set(argument.setting, str(value) if isinstance(value, Path) else value, "spider")
+        contact = settings.get("WATCH_CONTACT", "").strip()
+        if contact and settings.getpriority("USER_AGENT") <= SETTINGS_PRIORITIES["project"]:
+            # A User-Agent given with -s is the user's own: left as it is.
+            settings.set("USER_AGENT", f"{settings.get('USER_AGENT').rstrip(')')}; +{contact})", "spider")
         fields = EXPORT_FIELDS_WITH_TEXT if settings.getbool("WATCH_EXPORT_TEXT") else EXPORT_FIELDS
         settings.set("FEED_EXPORT_FIELDS", list(fields), "spider")
         if not settings.get("WATCH_REPORT_DIR"):

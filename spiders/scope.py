@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
+from spiders.faults import page_fault
 from watch.report import build_report, summary_lines, write_report
 from watch.scope import CrawlScope, RedirectRefused, Release, SlotKey
 from watch.urls import TrackingParameters
@@ -57,9 +58,17 @@ class ScopeMiddleware:
     crawler: Crawler
 
     def __init__(
-        self, site_depth: int, pages_per_site: int, tracking: TrackingParameters | None = None
+        self,
+        site_depth: int,
+        pages_per_site: int,
+        tracking: TrackingParameters | None = None,
+        max_redirects: int = 20,
+        allow_private: bool = False,
     ) -> None:
-        self.scope: CrawlScope[Request] = CrawlScope(site_depth, pages_per_site, tracking)
+        self.scope: CrawlScope[Request] = CrawlScope(
+            site_depth, pages_per_site, tracking, allow_private=allow_private
+        )
+        self._max_redirects = max_redirects  # REDIRECT_MAX_TIMES: a request that used them all looped
         self._logged_level = 0
 
     @classmethod
@@ -69,6 +78,8 @@ class ScopeMiddleware:
             site_depth=settings.getint("WATCH_SCOPE_SITE_DEPTH"),
             pages_per_site=settings.getint("WATCH_SCOPE_PAGES_PER_SITE"),
             tracking=TrackingParameters(settings.getlist("WATCH_URLS_TRACKING_PARAMETERS")),
+            max_redirects=settings.getint("REDIRECT_MAX_TIMES"),
+            allow_private=settings.getbool("WATCH_ALLOW_PRIVATE_NETWORKS"),
         )
         middleware.crawler = crawler
         crawler.signals.connect(middleware._page_failed, signal=page_failed)
@@ -119,10 +130,13 @@ class ScopeMiddleware:
         key = request.meta.get(SLOT_KEY)
         if key is None:
             return
-        reason = "robots" if "robots.txt" in str(failure.value) else "error"
-        if reason == "error":
-            logger.info("Page failed: %s (%s)", request.url, failure.getErrorMessage())
-        self._send(self.scope.page_failed(SlotKey(*key), reason))
+        fault = page_fault(failure.value, request, self._max_redirects)
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(f"watch/faults/{fault.kind}")
+        if fault.outcome == "error":
+            logger.info("Page failed (%s): %s (%s)", fault.kind, request.url, failure.getErrorMessage())
+        self._send(self.scope.page_failed(SlotKey(*key), fault.outcome, fault=fault.kind))
 
     def _request_scheduled(self, request: Request, spider: Spider) -> None:
         key = request.meta.get(SLOT_KEY)
@@ -134,9 +148,9 @@ class ScopeMiddleware:
         request.meta["watch_redirect_checked"] = request.url
         try:
             release = self.scope.redirect(source, request.url, request)
-        except RedirectRefused:
-            logger.info("Redirect not followed (site budget full or page read): %s", request.url)
-            self._send(self.scope.page_failed(source, "redirect_refused"))
+        except RedirectRefused as refused:
+            logger.info("Redirect not followed (%s): %s", refused.reason, request.url)
+            self._send(self.scope.page_failed(source, "redirect_refused", fault=f"redirect_{refused.reason}"))
             raise IgnoreRequest(f"redirect out of scope: {request.url}") from None
         if release is not None:
             request.meta[SLOT_KEY] = tuple(release.key)

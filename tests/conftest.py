@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from mockweb.crawl_settings import settings_args
 from tests.webs import build_small_web, build_test_web, serve
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class Crawler:
     def __call__(self, spider: str, *args: str, feeds: tuple[str, ...] = ("out.jsonl",),
                  timeout: float = 300) -> CrawlRun:
         out_dir = self.tmp_path / "results"
-        command = [sys.executable, "-m", "scrapy", "crawl", spider, *args]
+        command = [sys.executable, "-m", "scrapy", "crawl", spider, *settings_args(), *args]
         for feed in feeds:
             command += ["-O", str(out_dir / feed)]
         env = {**os.environ, **self.web.proxy_env()}

@@ -13,6 +13,7 @@ import pytest
 
 from mockweb import MockWeb, Resource
 from mockweb.html import filler, page
+from mockweb.crawl_settings import settings_args
 from tests.conftest import REPO, Crawler
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ WEEK_TWO_CHANGES = {"http://w.test/": "changed", "http://w.test/2": "changed", "
 
 def _start_slow_run(web: MockWeb, state: Path, changes: str) -> subprocess.Popen[bytes]:
     """A crawl in the background, slowed down so that it is still running when the test acts."""
-    command = [sys.executable, "-m", "scrapy", "crawl", *_weekly_args(state, changes),
+    command = [sys.executable, "-m", "scrapy", "crawl", *_weekly_args(state, changes), *settings_args(),
                "-s", "DOWNLOAD_DELAY=0.2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]  # fmt: skip
     return subprocess.Popen(
         command, cwd=REPO, env={**os.environ, **web.proxy_env()},

@@ -56,6 +56,8 @@ def build_report(
             "links_already_seen": events.get("duplicate_link", 0),
             "links_to_known_sites": events.get("known_site_link", 0),
             "redirects_refused": events.get("redirect_refused", 0),
+            "links_to_private_addresses": events.get("private_address_link", 0),
+            "private_addresses": outcomes["private_address"],
         },
         "term_hits": {
             key[len(_TERM_PREFIX) :]: value
@@ -65,6 +67,7 @@ def build_report(
         "feeds": feeds or [],
         "sites": scope_coverage["sites"],
         "sites_too_deep": scope_coverage["sites_too_deep"],
+        "sites_private": scope_coverage["sites_private"],
     }
 
 

@@ -12,6 +12,10 @@ Every scope decision of a crawl is taken here, in one object that knows nothing 
   in a parallel crawl, so a page's links are taken in only when every page allocated before it in
   the same site has finished ("expansion in slot order"): the pages chosen are then exactly those
   a sequential breadth-first reader would choose, whatever the timing.
+* **Safety.** Unless private networks are allowed, a link, seed or redirect to a host that
+  :func:`watch.netsafety.host_refusal` refuses (``localhost``, private and metadata addresses)
+  never makes a site: it is counted (``private_address_link``) and the host listed in the
+  coverage among the sites not crawled.
 * **What counts.** Every page request counts whatever its status. A page that robots.txt forbids
   is never requested, so it gives its slot back; so does a page whose redirect lands on another
   site, which counts there instead. Candidates beyond the budget wait in line, so a slot given
@@ -27,7 +31,9 @@ from collections import Counter, deque
 from functools import lru_cache, partial
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from urllib.parse import urlsplit
 
+from watch.netsafety import host_refusal
 from watch.urls import TrackingParameters, canonicalize, is_crawlable, site_of
 
 if TYPE_CHECKING:
@@ -63,6 +69,7 @@ class _Slot:
     canonical: str
     status: int | None = None
     outcome: str | None = None  # None while in flight; "read", "error", "robots", "moved", ...
+    fault: str = ""  # for a failed request: what went wrong ("timeout", "dns", ...)
     links: list[tuple[str, Any]] = field(default_factory=list)
 
 
@@ -113,7 +120,12 @@ class CrawlScope(Generic[P]):
     """
 
     def __init__(
-        self, site_depth: int, pages_per_site: int, tracking: TrackingParameters | None = None
+        self,
+        site_depth: int,
+        pages_per_site: int,
+        tracking: TrackingParameters | None = None,
+        *,
+        allow_private: bool = False,
     ) -> None:
         if site_depth < 0 or pages_per_site < 1:
             raise ValueError("site_depth must be >= 0 and pages_per_site >= 1")
@@ -127,6 +139,8 @@ class CrawlScope(Generic[P]):
         self._sites: dict[str, _Site[P]] = {}
         self._next: dict[str, list[_Entry[P]]] = {}
         self._too_deep: Counter[str] = Counter()
+        self._allow_private = allow_private
+        self._private: dict[str, str] = {}  # refused host -> refusal kind
         self._seed_rank = 0
 
     # -- building the crawl ---------------------------------------------------------------
@@ -145,6 +159,8 @@ class CrawlScope(Generic[P]):
         """Add a level-1 entry URL, in seed order. Seeds on the start page's site are refused."""
         if not is_crawlable(url):
             self.events["not_http"] += 1
+            return
+        if self._refused(url):
             return
         name = site_of(url)
         if name in self._sites:
@@ -203,14 +219,18 @@ class CrawlScope(Generic[P]):
             site.known.add(self._canonical(landed_url))
         return self._expand(site)
 
-    def page_failed(self, key: SlotKey, reason: str, status: int | None = None) -> list[Release[P]]:
+    def page_failed(
+        self, key: SlotKey, reason: str, status: int | None = None, fault: str = ""
+    ) -> list[Release[P]]:
         """Record a page that produced no document: ``robots`` and ``duplicate`` (never requested)
         and ``moved`` (landed on another site, counted there) give their slot back; any other
-        reason (``error``, ``redirect_refused``, …) counts."""
+        reason (``error``, ``private_address``, ``redirect_refused``, …) counts. ``fault`` says
+        what went wrong with a failed request (``timeout``, ``dns``…), for the report."""
         site = self._sites[key.site]
         slot = site.slots[key.index]
         slot.outcome = reason
         slot.status = status
+        slot.fault = fault
         self.events[f"page_{reason}"] += 1
         return self._expand(site)
 
@@ -223,6 +243,8 @@ class CrawlScope(Generic[P]):
         will be given back with :meth:`page_failed` ``moved``); when it has none, or when the
         target was read already, the redirect is refused: :class:`RedirectRefused` is raised.
         """
+        if self._refused(target_url):
+            raise RedirectRefused(target_url, "private_address")
         name = site_of(target_url)
         canonical = self._canonical(target_url)
         if name == key.site:
@@ -237,7 +259,7 @@ class CrawlScope(Generic[P]):
             self.events["known_site_link"] += len(self._next.pop(name, ()))
         if canonical in site.known or site.pages_counted >= self._budget(site):
             self.events["redirect_refused"] += 1
-            raise RedirectRefused(target_url)
+            raise RedirectRefused(target_url, "budget_full" if canonical not in site.known else "already_read")
         self.events["redirect_cross_site"] += 1
         return self._allocate(site, target_url, canonical, payload)
 
@@ -262,7 +284,7 @@ class CrawlScope(Generic[P]):
         sites = []
         for site in sorted(self._sites.values(), key=lambda s: (s.level, s.order)):
             pages = [
-                {"url": slot.url, "status": slot.status, "outcome": slot.outcome}
+                {"url": slot.url, "status": slot.status, "outcome": slot.outcome, "fault": slot.fault}
                 for slot in site.slots
             ]
             sites.append(
@@ -283,10 +305,23 @@ class CrawlScope(Generic[P]):
             "levels": levels,
             "sites": sites,
             "sites_too_deep": sorted(self._too_deep),
+            "sites_private": dict(sorted(self._private.items())),
             "events": dict(sorted(self.events.items())),
         }
 
     # -- internals ------------------------------------------------------------------------
+
+    def _refused(self, url: str) -> bool:
+        """Whether ``url``'s host is refused for safety (counted, and listed in the coverage)."""
+        if self._allow_private:
+            return False
+        host = urlsplit(url).hostname or ""
+        refusal = host_refusal(host)
+        if refusal is None:
+            return False
+        self.events["private_address_link"] += 1
+        self._private[host] = refusal.kind
+        return True
 
     def _budget(self, site: _Site[P]) -> int:
         return 1 if site.level == 0 else self.pages_per_site
@@ -343,6 +378,8 @@ class CrawlScope(Generic[P]):
             self._enqueue(site, url, payload)
         elif name in self._sites:
             self.events["known_site_link"] += 1
+        elif self._refused(url):
+            pass
         elif self.level + 1 > self.site_depth:
             # Only counted: a site beyond the depth is never requested, so nothing is kept for it.
             self.events["too_deep_link"] += 1
@@ -365,4 +402,10 @@ class CrawlScope(Generic[P]):
 
 
 class RedirectRefused(Exception):
-    """A redirect that the scope does not follow (target site full, or target already read)."""
+    """A redirect that the scope does not follow; ``reason``: ``budget_full`` (the target site has
+    no room), ``already_read`` (the target page was read) or ``private_address``."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"redirect to {url} refused ({reason})")
+        self.url = url
+        self.reason = reason

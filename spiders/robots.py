@@ -1,0 +1,109 @@
+"""robots.txt, obeyed to the letter: refusals a component can recognise, and ``Crawl-delay``.
+
+Scrapy's :class:`~scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware` refuses a forbidden
+page with a bare ``IgnoreRequest("Forbidden by robots.txt")``; telling that refusal from any other
+ignored request would mean reading the message. :class:`WatchRobotsTxtMiddleware` raises
+:class:`RobotsTxtRefused` instead, which the scope recognises by its type (the page gives its slot
+back to the site's budget).
+
+Scrapy reads ``Crawl-delay`` but never applies it. :class:`CrawlDelay` does: once a site's
+robots.txt is parsed, the site's download slot waits at least that long between two requests
+(capped by ``WATCH_ROBOTS_MAX_CRAWL_DELAY``, so that one site asking for an hour cannot hold a
+weekly crawl for days; a capped delay is counted). With AutoThrottle on, the delay is a floor that
+AutoThrottle's adjustments never go below; the slot's random jitter is switched off, since it
+would shorten some waits below the floor.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from scrapy import signals
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.robotstxt import RobotParser
+
+logger = logging.getLogger(__name__)
+
+
+class RobotsTxtRefused(IgnoreRequest):
+    """A page that the site's robots.txt forbids: never requested."""
+
+
+class WatchRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, raising :class:`RobotsTxtRefused` for forbidden pages."""
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest:  # the parent's only refusal: forbidden by robots.txt
+            raise RobotsTxtRefused(f"Forbidden by robots.txt: {request.url}") from None
+
+
+class CrawlDelay:
+    """Applies each site's robots.txt ``Crawl-delay`` to its download slot (``WATCH_ROBOTS_CRAWL_DELAY``).
+
+    Must be built after AutoThrottle (a higher ``EXTENSIONS`` order): its ``response_downloaded``
+    handler then runs after AutoThrottle's and lifts the delay back to the floor.
+    """
+
+    def __init__(self, crawler: Crawler, max_delay: float) -> None:
+        self.crawler = crawler
+        self.max_delay = max_delay
+        self._floors: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not (settings.getbool("WATCH_ROBOTS_CRAWL_DELAY") and settings.getbool("ROBOTSTXT_OBEY")):
+            raise NotConfigured("robots.txt Crawl-delay not applied")
+        extension = cls(crawler, settings.getfloat("WATCH_ROBOTS_MAX_CRAWL_DELAY"))
+        crawler.signals.connect(extension._robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(extension._response_downloaded, signal=signals.response_downloaded)
+        return extension
+
+    def _robots_parsed(self, robotparser: RobotParser, request: Request) -> None:
+        user_agent = self.crawler.settings.get("ROBOTSTXT_USER_AGENT") or request.headers.get(
+            b"User-Agent", self.crawler.settings.get("USER_AGENT")
+        )
+        asked = robotparser.crawl_delay(user_agent)
+        if not asked or asked <= 0:
+            return
+        stats = self.crawler.stats
+        assert stats is not None and self.crawler.engine is not None
+        delay = min(asked, self.max_delay)
+        stats.inc_value("watch/robots/crawl_delay_sites")
+        if delay < asked:
+            stats.inc_value("watch/robots/crawl_delay_capped")
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        self._floors[key] = delay
+        # The slot exists already (robots.txt itself went through it) or is created later with
+        # the per-slot settings.
+        # No jitter on such a slot: RANDOMIZE_DOWNLOAD_DELAY would otherwise go below the floor.
+        downloader.per_slot_settings.setdefault(key, {}).update(delay=delay, jitter=0)
+        slot = downloader.slots.get(key)
+        if slot is not None:
+            slot.delay = max(slot.delay, delay)
+            slot.jitter = 0
+        logger.info(
+            "%s asks for a Crawl-delay of %s s: %s s between its requests", key, asked, delay
+        )
+
+    def _response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        key = request.meta.get("download_slot")
+        floor = self._floors.get(key) if key is not None else None
+        if floor is None:
+            return
+        assert self.crawler.engine is not None
+        slot = self.crawler.engine.downloader.slots.get(key)
+        if slot is not None and slot.delay < floor:
+            slot.delay = floor
