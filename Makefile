@@ -4,7 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt setup.py | cksum | cut -d' ' -f1)
 
-.PHONY: demo test test-fast bench clean
+# What the end-to-end tests start for real: Debian's Chromium (rendering, the HTML report) and
+# redis-server (several workers, one crawl). Installed when missing and the user is root; anywhere
+# else the tests that need them fail and say what is missing.
+CHROMIUM := /usr/lib/chromium/chromium
+SYSTEM_PACKAGES := $(if $(wildcard $(CHROMIUM)),,chromium) $(if $(shell command -v redis-server),,redis-server)
+
+.PHONY: demo test test-fast bench clean system
 
 $(STAMP): requirements.txt setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +23,19 @@ $(STAMP): requirements.txt setup.py
 demo: $(STAMP)
 	$(PY) -m demo
 
+## make system: Debian's chromium and redis-server, when missing (as root)
+system:
+ifneq ($(strip $(SYSTEM_PACKAGES)),)
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian packages:$(SYSTEM_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	else \
+		echo "Missing Debian packages:$(SYSTEM_PACKAGES) (not root, or no apt-get): the tests that need them will fail"; \
+	fi
+endif
+
 ## make test: set up and run the whole test suite (slow end-to-end tests included)
-test: $(STAMP)
+test: $(STAMP) system
 	$(PY) -m pytest
 
 ## make test-fast: the suite without the slow end-to-end tests
