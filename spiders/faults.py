@@ -36,18 +36,18 @@ class PageFault(NamedTuple):
     """A failed page request: the scope ``outcome`` and, for download errors, their ``kind``."""
 
     outcome: str  #: ``robots``, ``private_address`` or ``error``
-    kind: str  #: what the report and ``watch/faults/<kind>`` call it
+    kind: str  #: what ``watch/faults/<kind>`` counts; the report's outcome key where it has one
 
 
 # Most specific first: the first class the exception is an instance of names the kind.
 _ERROR_KINDS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
     ((DownloadTimeoutError, TimeoutError), "timeout"),
-    (CannotResolveHostError, "dns"),
+    (CannotResolveHostError, "dns_error"),
     (DownloadConnectionRefusedError, "connection_refused"),
     (DownloadCancelledError, "too_large"),  # DOWNLOAD_MAXSIZE, by Content-Length or while reading
     (
         (ResponseDataLossError, ConnectionLost, ConnectionDone, ResponseFailed, ResponseNeverReceived),
-        "connection_lost",
+        "connection_reset",
     ),
     (TunnelError, "proxy"),
     ((ConnectError, DownloadFailedError), "connection_failed"),

@@ -11,7 +11,9 @@ it by signals: download errors and robots.txt refusals (the spider's errback sen
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +21,24 @@ from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
 from spiders.faults import page_fault
-from watch.report import build_report, summary_lines, write_report
+from pipelines.match import NEAR_MISSES_FILE
+from watch.query import QuerySet
+from watch.report import (
+    DocumentFlow,
+    Feed,
+    MatchTally,
+    NotCrawled,
+    NotCrawledReason,
+    RunParameters,
+    TermTally,
+    build_report,
+    near_misses_from,
+    software_versions,
+    summary_lines,
+    write_report,
+)
 from watch.scope import CrawlScope, RedirectRefused, Release, SlotKey
+from watch.seeds import read_seeds_file
 from watch.urls import TrackingParameters
 
 if TYPE_CHECKING:
@@ -187,18 +205,74 @@ class ScopeMiddleware:
             stats.set_value(f"watch/scope/{event}", count)
         stats.set_value("watch/scope/levels_reached", self.scope.level)
         settings = self.crawler.settings
+        folder = Path(settings.get("WATCH_REPORT_DIR"))
+        started = stats.get_value("start_time")
+        # Until one extension owns the run's evidence (issue 9 item 7), it is gathered here from
+        # the stats and from the files the spider and the match pipeline wrote during this run.
+        equations: dict[str, str] = {}
+        if settings.get("WATCH_QUERY"):
+            equations["query"] = settings.get("WATCH_QUERY").strip()
+        if settings.get("WATCH_QUERIES_FILE"):
+            queries = QuerySet.from_file(settings.get("WATCH_QUERIES_FILE"))
+            equations.update((name, queries.queries[name].equation) for name in queries.names)
+
+        def written_now(name: str) -> Path | None:
+            # A file left by an earlier run is not evidence of this one (a second of slack for
+            # file systems that keep coarse times).
+            path = folder / name
+            fresh = path.is_file() and (started is None or path.stat().st_mtime >= started.timestamp() - 1)
+            return path if fresh else None
+
+        seeds_path = written_now("seeds.csv")
+        near_path = written_now(NEAR_MISSES_FILE) if equations else None
+        count = stats.get_value
+        terms = {key[len("watch/match/term/") :]: TermTally(value) for key, value in stats.get_stats().items()
+                 if key.startswith("watch/match/term/")}  # fmt: skip
+        by_equation = {name: count(f"watch/match/query/{name}", 0) for name in equations}
+        near = near_misses_from(json.loads(near_path.read_text("utf-8"))) if near_path else {}
+        arguments = {
+            name: ",".join(value) if isinstance(value, list) else str(value)
+            for name in getattr(spider, "arguments", {})
+            if (value := getattr(spider, name, None)) is not None
+        }
         report = build_report(
             self.scope.coverage(),
-            {**stats.get_stats(), "finish_reason": reason},
-            start_url=getattr(spider, "start_url", None) or "",
-            equation=settings.get("WATCH_QUERY") or settings.get("WATCH_QUERIES_FILE") or "",
-            feeds=[str(uri) for uri in settings.getdict("FEEDS")],
+            RunParameters(
+                spider=spider.name,
+                start_url=getattr(spider, "start_url", None) or "",
+                equations=equations,
+                arguments=arguments,
+                versions=software_versions(),
+                started_at=started,
+                finished_at=count("finish_time") or datetime.now(timezone.utc),
+                finish_reason=reason,
+                interrupted=reason != "finished",
+            ),
+            documents=DocumentFlow(
+                read=count("watch/pages/documents", 0),
+                not_html=count("watch/pages/not_html", 0),
+                unreadable=count("watch/pages/unreadable", 0),
+                dropped_by_equation=count("watch/match/dropped", 0),
+                not_exported_by_changes=count("watch/changes/not_exported", 0),
+                duplicates_folded=sum(
+                    count(f"watch/dedup/{case}", 0)
+                    for case in ("same_url", "same_content_same_site", "same_content_other_site")
+                ),
+                near_duplicates_dropped=count("watch/dedup/near_duplicate_dropped", 0),
+                exported=count("item_scraped_count", 0),
+            ),
+            match=MatchTally(count("watch/match/matched", 0), by_equation, terms, near),
+            seeds=read_seeds_file(seeds_path) if seeds_path else (),
+            not_crawled=[
+                NotCrawled(host, NotCrawledReason.PRIVATE_ADDRESS)
+                for host in self.scope.coverage()["sites_private"]
+            ],
+            feeds=[Feed(str(uri)) for uri in settings.getdict("FEEDS")],
         )
-        path = Path(settings.get("WATCH_REPORT_DIR")) / "coverage.json"
-        write_report(report, path)
+        json_path, html_path = write_report(report, folder)
         for line in summary_lines(report):
             logger.info(line)
-        logger.info("Coverage report: %s", path)
+        logger.info("Coverage report: %s and %s", json_path, html_path)
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -50,14 +50,14 @@ def test_private_destinations_are_refused_and_reported(tmp_path: Path) -> None:
     hosts = {urlsplit(url).hostname for url in run.requested}
     assert hosts == {"blog.test", "public.test"}, run.requested
     coverage = run.coverage()
-    assert coverage["sites_private"] == {
-        "127.0.0.1": "loopback", "localhost": "loopback", "::1": "loopback", "2130706433": "loopback",
-        "10.0.0.1": "private", "169.254.169.254": "metadata", "metadata.google.internal": "metadata",
-        "192.168.1.1": "private",
+    refused = {entry["site"] for entry in coverage["not_crawled"] if entry["reason"] == "private_address"}
+    assert refused == {
+        "127.0.0.1", "localhost", "::1", "2130706433", "10.0.0.1", "169.254.169.254",
+        "metadata.google.internal", "192.168.1.1",
     }  # fmt: skip
     pages = {p["url"]: p for site in coverage["sites"] for p in site["pages"]}
     assert pages["http://blog.test/jump"]["outcome"] == "redirect_refused"
-    assert pages["http://blog.test/jump"]["fault"] == "redirect_private_address"
+    assert pages["http://blog.test/jump"]["detail"] == "redirect_private_address"
     assert {d["url"] for d in run.feed()} == {"http://blog.test/", "http://blog.test/a", "http://public.test/"}
 
 
@@ -71,7 +71,7 @@ def test_private_destinations_allowed_when_asked(tmp_path: Path) -> None:
         )
     assert run.returncode == 0, run.stderr[-3000:]
     assert {"http://127.0.0.1:9/secret", "http://localhost/admin"} <= set(run.requested)
-    assert run.coverage()["sites_private"] == {}
+    assert run.coverage()["not_crawled"] == []
 
 
 CRAWL_DELAY_WEB = {

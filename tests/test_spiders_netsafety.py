@@ -71,4 +71,4 @@ def test_resolver_refuses_names_that_resolve_into_refused_ranges() -> None:
     fault = page_fault(CannotResolveHostError("DNS lookup failed"), request, max_redirects=5)
     assert fault == ("private_address", "private_address_private")
     unknown = page_fault(CannotResolveHostError("DNS lookup failed"), Request("http://nx.example/"), 5)
-    assert unknown == ("error", "dns")
+    assert unknown == ("error", "dns_error")

@@ -41,9 +41,9 @@ if TYPE_CHECKING:
 
 P = TypeVar("P")
 
-#: Slot outcomes of pages never requested (robots.txt, duplicates) or counted on the site where
-#: they landed ("moved"): they give the slot back to the site's budget.
-_REFUNDED = frozenset({"robots", "duplicate", "moved"})
+#: Slot outcomes of pages never requested (robots.txt, duplicates, refused private addresses) or
+#: counted on the site where they landed ("moved"): they give the slot back to the site's budget.
+_REFUNDED = frozenset({"robots", "duplicate", "moved", "private_address"})
 
 
 class SlotKey(NamedTuple):
