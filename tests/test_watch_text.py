@@ -26,7 +26,7 @@ from watch.text import (
     _VOID,
     PageText,
     _collapse,
-    _hidden,
+    _hiding_style,
     _swallowed,
     parse_html,
     visible_text,
@@ -384,7 +384,8 @@ def _reference_text(html: str) -> str:
             return
         if element.tag in _BLOCKS:
             end_line()
-        shown = element.tag not in _SKIPPED and not _hidden(element.attrib)
+        hidden = element.get("hidden") is not None or _hiding_style(element.get("style") or "")
+        shown = element.tag not in _SKIPPED and not hidden
         if element.tag in _VOID or (shown and element not in swallowed):
             line.append(element.text or "")
             for child in element:

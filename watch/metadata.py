@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from functools import cache
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from htmldate import find_date
@@ -142,7 +142,7 @@ def _sample(text: str) -> str:
     return "\n".join(chosen)
 
 
-@cache
+@lru_cache(maxsize=1)
 def _identifier() -> LanguageIdentifier:
     """Load py3langid's model (about a second) the first time a language is asked for.
 
@@ -187,7 +187,7 @@ def _quiet(name: str) -> Iterator[None]:
             logger.disabled = was_disabled
 
 
-@cache
+@lru_cache(maxsize=4)  # one library is silenced: htmldate
 def _family(name: str) -> tuple[logging.Logger, ...]:
     """The logger ``name`` and its children, as they stand once the library is imported."""
     prefix = f"{name}."

@@ -22,7 +22,7 @@ from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator
 
     from lxml.html import HtmlElement
 
@@ -187,6 +187,7 @@ def _read(root: HtmlElement) -> PageText:
             block = tag in _BLOCKS
             if block:
                 append(_BREAK)
+            # Skipped with what it holds: code and the like, and what the page hides (step 2).
             if tag not in _VOID and (
                 tag in _SKIPPED
                 or element.get("hidden") is not None
@@ -283,20 +284,13 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def _hidden(element: HtmlElement | Mapping[str, str]) -> bool:
-    """Tell whether an element (or a mapping of its attributes) is hidden from every reader.
+def _hiding_style(style: str) -> bool:
+    """Tell whether an inline ``style`` hides its element: ``display: none``, ``visibility: hidden``.
 
-    >>> [_hidden(a) for a in ({"hidden": ""}, {"aria-hidden": "true"}, {"style": "color:red"},
-    ...                       {"style": "color: red; Display : none !important"}, {})]
-    [True, False, False, True, False]
+    >>> [_hiding_style(style) for style in ("color:red", "color: red; Display : none !important",
+    ...                                     "visibility:hidden", "")]
+    [False, True, True, False]
     """
-    return element.get("hidden") is not None or _hiding_style(element.get("style"))
-
-
-def _hiding_style(style: str | None) -> bool:
-    """Tell whether an inline ``style`` hides its element (``display: none``, ``visibility: hidden``)."""
-    if not style:
-        return False
     for declaration in style.lower().split(";"):
         name, _, value = declaration.partition(":")
         first_word = value.replace("!", " ").split(maxsplit=1)[:1]
