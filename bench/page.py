@@ -112,7 +112,6 @@ class Watch:
         self.terms = QuerySet({term.text: term.text for term in terms})
         self.near_misses = NearMissCollector(terms)
         self.link_extractor = PageLinkExtractor()
-        self.matched = 0
 
     def round(self, pages: Sequence[tuple[str, bytes]]) -> tuple[dict[str, float], dict[str, int]]:
         """CPU seconds per step over every page, and counts of the work done."""
@@ -226,7 +225,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"tokenising, inside fingerprint, simhash and words: {tokenise_ms:.2f} ms/page"
         f" ({tokenise_ms / watch_ms:.0%} of watch's total)"
     )
-    print(f"links per page: watch {done['links'] / count:.0f}, bare {bare_links / count:.0f} (every href)")
+    print(
+        f"work done per round: {done['read']} pages read, {done['matched']} matching the seed's equation;"
+        f" links per page: watch {done['links'] / count:.0f} (http(s), each once), bare"
+        f" {bare_links / count:.0f} (every href)"
+    )
     print(f"ratio (watch / bare): {watch_ms / bare_ms:.2f}")
     print(
         json.dumps(
