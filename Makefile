@@ -44,6 +44,7 @@ test-fast: $(STAMP)
 
 ## make bench: the benchmarks, each against its baseline in the same run
 bench: $(STAMP)
+	$(PY) -m bench.page
 	$(PY) -m bench.crawl
 	$(PY) -m bench.match
 	$(PY) -m bench.dedup

@@ -79,7 +79,7 @@ WATCH_SCOPE_PAGES_PER_SITE = 10  # distinct pages read per site, breadth-first f
 WATCH_EXPERTBLOGS_START_URL = ""  # the portal page listing expert blogs (-a start_url=...); no built-in address
 WATCH_EXPERTBLOGS_SEED_CSS = ""  # CSS selector of the blog list on the portal page ("" = main-content heuristics)
 WATCH_EXPERTBLOGS_SEED_EXTRACTOR = "watch.seeds.extract_seeds"  # (html, url, css) -> SeedList; swap for an odd portal
-WATCH_TEXT_EXTRACTOR = "watch.text.visible_text"  # html -> PageText(title, text, lang): the searched text
+WATCH_TEXT_EXTRACTOR = "watch.text.visible_text"  # (lxml.html tree) -> PageText(title, text, lang): the searched text; reads, never modifies, the shared tree
 WATCH_EXPORT_TEXT = False  # export each document's full visible text (-a with_text=1)
 WATCH_REPORT_DIR = ""  # folder for coverage.json, seeds.csv, near_misses.json ("" = the first feed's folder, else results/)
 

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spiders import CrawlSpider, Rule
 
@@ -31,6 +30,7 @@ from spiders.arguments import (
     state_file,
     whole_number,
 )
+from spiders.links import PageLinkExtractor
 from spiders.scope import KNOWN_START_PAGE, SEED_KEY, SITE_LEVEL_KEY, START_PAGE_KEY, page_failed
 from watch.analysis import analyse_page
 from watch.document import EXPORT_FIELDS, EXPORT_FIELDS_WITH_TEXT, Document
@@ -75,10 +75,12 @@ class WatchSpider(CrawlSpider):
 
     arguments: ClassVar[dict[str, Argument]] = COMMON_ARGUMENTS
     tracking: TrackingParameters
-    #: Dotted path of the ``html -> PageText`` function giving the searched text (``WATCH_TEXT_EXTRACTOR``).
+    #: Dotted path of the ``(tree) -> PageText`` function giving the searched text (``WATCH_TEXT_EXTRACTOR``).
     text_extractor: str
 
-    rules = (Rule(LinkExtractor(), callback="parse_page", errback="page_error", follow=True),)
+    # The page is parsed once: parse_page reads response.selector.root, parsel's tree cached on
+    # the response, and the rule's link extractor reads the same tree afterwards.
+    rules = (Rule(PageLinkExtractor(), callback="parse_page", errback="page_error", follow=True),)
 
     @classmethod
     def check_arguments(cls, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -135,7 +137,7 @@ class WatchSpider(CrawlSpider):
             stats.inc_value("watch/pages/not_html")
             return
         try:
-            page = analyse_page(response.text, response.url, self.text_extractor)
+            page = analyse_page(response.selector.root, response.url, self.text_extractor)
         except Exception:
             stats.inc_value("watch/pages/unreadable")
             logger.exception("Could not read %s; counted under watch/pages/unreadable", response.url)

@@ -1,23 +1,25 @@
-"""Page analysis: one pure function from HTML to what the document needs."""
+"""Page analysis: one parsed tree in, what the document needs out."""
 
 from __future__ import annotations
 
+from lxml import etree
+
 from watch.analysis import PageAnalysis, analyse_page
 from watch.fingerprints import content_fingerprint
-from watch.text import PageText
+from watch.text import PageText, parse_html
 
 HTML = """<html lang="de"><head><title>Wahl</title><script>Quorum</script></head>
 <body><h1>Kommunalwahl</h1><p>Der Stadtrat hat am Montag über die neue Geschäftsordnung beraten
 und sie mit großer Mehrheit angenommen.</p><time datetime="2024-03-14">14. März</time></body></html>"""
 
 
-def only_headings(html: str) -> PageText:
+def only_headings(root: etree._Element) -> PageText:
     """A swapped-in extractor (WATCH_TEXT_EXTRACTOR): keeps the first heading only."""
-    return PageText(title="H", text=html.split("<h1>")[1].split("</h1>")[0], lang="")
+    return PageText(title="H", text=root.findtext(".//h1") or "", lang="")
 
 
 def test_default_extractor_reads_title_text_date_language_and_fingerprint() -> None:
-    page = analyse_page(HTML, "http://a.test/2024/03/14/wahl")
+    page = analyse_page(parse_html(HTML), "http://a.test/2024/03/14/wahl")
     assert page.title == "Wahl"
     assert "Quorum" not in page.text and "Stadtrat" in page.text
     assert page.published == "2024-03-14"
@@ -25,7 +27,18 @@ def test_default_extractor_reads_title_text_date_language_and_fingerprint() -> N
     assert page.fingerprint == content_fingerprint(page.title, page.text)
 
 
+def test_date_is_read_from_the_tree() -> None:
+    assert analyse_page(parse_html(HTML), "http://a.test/wahl").published == "2024-03-14"
+
+
 def test_extractor_is_named_by_dotted_path() -> None:
-    page = analyse_page(HTML, "http://a.test/", f"{__name__}.only_headings")
+    page = analyse_page(parse_html(HTML), "http://a.test/", f"{__name__}.only_headings")
     assert (page.title, page.text) == ("H", "Kommunalwahl")
     assert isinstance(page, PageAnalysis)
+
+
+def test_analysis_leaves_the_shared_tree_as_it_was() -> None:
+    root = parse_html(HTML)
+    before = etree.tostring(root)
+    analyse_page(root, "http://a.test/wahl")
+    assert etree.tostring(root) == before

@@ -9,12 +9,22 @@ from pathlib import Path
 import htmldate.utils
 import numpy as np
 import pytest
+from lxml import etree
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from watch.metadata import MIN_LETTERS, _identifier, _quiet, detect_language, published_date
-from watch.text import visible_text
+from tests.conftest import REPO
+from watch.metadata import (
+    _PREFIX_CHARS,
+    MIN_LETTERS,
+    _identifier,
+    _quiet,
+    detect_language,
+    published_date,
+)
+from watch.text import parse_html, visible_text
 
 DATA = Path(__file__).parent / "data"
+CORPUS = REPO / "corpus" / "realpages"
 
 
 def read_page(name: str) -> str:
@@ -53,14 +63,23 @@ def test_published_date(html: str, url: str, expected: str) -> None:
 
 
 def test_published_date_never_fetches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """htmldate downloads a *string* that looks like a URL: the page must never reach that path."""
+    """htmldate downloads a *string* that looks like a URL: it is only ever given a tree."""
 
     def fetch_url(url: str) -> None:
         raise AssertionError(f"htmldate tried to download {url}")
 
     monkeypatch.setattr(htmldate.utils, "fetch_url", fetch_url)
     assert published_date("https://blog.test/2021/06/17/quorum", "https://blog.test/") == ""
-    assert published_date("http://blog.test/", "https://blog.test/2021/06/17/q") == ""
+    # A page that says nothing still has the date of its URL.
+    assert published_date("http://blog.test/", "https://blog.test/2021/06/17/q") == "2021-06-17"
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.glob("*.html.gz")), ids=lambda path: path.name)
+def test_published_date_reads_the_shared_tree_without_changing_it(path: Path) -> None:
+    root = parse_html(gzip.decompress(path.read_bytes()))
+    before = etree.tostring(root)
+    published_date(root, "")
+    assert etree.tostring(root) == before
 
 
 def test_published_date_is_quiet(caplog: pytest.LogCaptureFixture) -> None:
@@ -87,7 +106,9 @@ def test_published_date_is_quiet(caplog: pytest.LogCaptureFixture) -> None:
 def test_real_pages(name: str, published: str, language: str) -> None:
     html = read_page(name)
     assert published_date(html, "") == published
-    page = visible_text(html)
+    root = parse_html(html)
+    assert published_date(root, "") == published
+    page = visible_text(root)
     assert detect_language(page.text, page.lang) == language
 
 
@@ -122,6 +143,15 @@ def test_detect_language_reads_the_prose_not_the_menus() -> None:
     menu = "\n".join(["Home", "About", "Contact", "Login", "Search", "Shop"] * 300)
     prose = "Le conseil municipal a voté hier soir le budget de la commune pour l'année prochaine."
     assert detect_language(f"{menu}\n{prose}\n{menu}") == "fr"
+
+
+def test_only_a_prefix_of_the_text_is_read() -> None:
+    german = "Der Stadtrat hat am Montag über die neue Geschäftsordnung der Stadt beraten.\n"
+    french = "Le conseil municipal a voté hier soir le budget de la commune pour l'année.\n"
+    filler = "12345\n" * (_PREFIX_CHARS // 6)  # short lines: not prose, and no letters
+    assert detect_language(german + filler + french * 100) == "de"
+    assert detect_language(filler + german * 100) == ""
+    assert detect_language(filler + german * 100, declared="de") == "de"
 
 
 def test_min_letters_is_the_threshold() -> None:

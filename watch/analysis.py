@@ -1,15 +1,17 @@
-"""Reading a page: everything watch derives from its HTML, in one pure function.
+"""Reading a page: everything watch derives from its parsed HTML, in one function.
 
-:func:`analyse_page` turns the HTML of a page into its title, visible text, publication date,
-language and content fingerprint: the costly part of a crawl (a few milliseconds a page, measured
-by ``bench/crawl.py``). It needs nothing but the HTML and the URL, and its arguments and result
-are plain, picklable data, so it can be tested, timed or moved to another process on its own.
+:func:`analyse_page` turns the parsed tree of a page into its title, visible text, publication
+date, language and content fingerprint: the costly part of a crawl after fetching (measured step
+by step by ``python -m bench.page``). The page is parsed once (:func:`watch.text.parse_html`, in
+a crawl Scrapy's ``response.selector.root``) and every step reads that tree without changing it,
+so the link extractor (:func:`watch.links.page_links`) can read it too. It needs nothing but the
+tree and the URL, so it can be tested and timed on its own; its result is plain, picklable data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from importlib import import_module
 from typing import TYPE_CHECKING
 
@@ -19,9 +21,11 @@ from watch.metadata import detect_language, published_date
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from lxml.html import HtmlElement
+
     from watch.text import PageText
 
-#: The default text extractor, by dotted path.
+#: The default text extractor, by dotted path: a function ``(tree) -> PageText``.
 VISIBLE_TEXT = "watch.text.visible_text"
 
 
@@ -36,25 +40,33 @@ class PageAnalysis:
     fingerprint: str
 
 
-def analyse_page(html: str, url: str, extractor: str = VISIBLE_TEXT) -> PageAnalysis:
-    """Read ``html`` fetched from ``url`` with the text extractor named ``extractor``.
+def analyse_page(root: HtmlElement, url: str, extractor: str = VISIBLE_TEXT) -> PageAnalysis:
+    """Read the page whose parsed tree is ``root``, fetched from ``url``.
 
-    >>> page = analyse_page("<html lang=fr><title>Élections</title><p>Le quorum est atteint.</p>", "http://a.test/")
+    ``extractor`` is the dotted path of the text extractor (``WATCH_TEXT_EXTRACTOR``), a function
+    that takes the page's tree and returns its :class:`watch.text.PageText` without modifying the
+    tree, which other readers share. The date is read from the same tree, the language from the
+    text (:mod:`watch.metadata`), the fingerprint from the title and text
+    (:func:`watch.fingerprints.content_fingerprint`).
+
+    >>> from watch.text import parse_html
+    >>> root = parse_html("<html lang=fr><title>Élections</title><p>Le quorum est atteint.</p>")
+    >>> page = analyse_page(root, "http://a.test/")
     >>> page.title, page.text, page.language, len(page.fingerprint)
     ('Élections', 'Le quorum est atteint.', 'fr', 16)
     """
-    page = _extractor(extractor)(html)
+    page = _extractor(extractor)(root)
     return PageAnalysis(
         title=page.title,
         text=page.text,
-        published=published_date(html, url),
+        published=published_date(root, url),
         language=detect_language(page.text, page.lang),
         fingerprint=content_fingerprint(page.title, page.text),
     )
 
 
-@cache
-def _extractor(path: str) -> Callable[[str], PageText]:
+@lru_cache(maxsize=8)  # a crawl names one extractor; tests a few
+def _extractor(path: str) -> Callable[[HtmlElement], PageText]:
     """The extractor function at dotted ``path`` (imported once per process)."""
     module, _, name = path.rpartition(".")
     return getattr(import_module(module), name)

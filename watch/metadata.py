@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from functools import cache
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from htmldate import find_date
+from lxml import etree
+
+from watch.text import parse_html
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from lxml.html import HtmlElement
     from py3langid.langid import LanguageIdentifier
 
 logger = logging.getLogger(__name__)
@@ -28,18 +32,24 @@ MIN_CONFIDENCE = 0.8
 # taken from the longest lines (the prose), not from the menus at the top of the page.
 _SAMPLE_CHARS = 1000
 _PROSE_CHARS = 30  # shorter lines are menu entries, buttons, dates
+# The sample is chosen among the lines of the text's first characters only, so that a page of
+# megabytes costs no more than an article: twice a typical page's text (11,000 characters).
+_PREFIX_CHARS = 20_000
 
 
-def published_date(html: str, url: str) -> str:
+def published_date(page: HtmlElement | str, url: str) -> str:
     """Return the date the page was first published, ``YYYY-MM-DD``, or ``""`` if it does not say.
 
     Steps:
 
-    1. htmldate reads, in its fast mode (``extensive_search=False``) and preferring the original
-       publication date over a later update: the date in ``url`` (``/2019/05/12/``), the page's
-       metadata (``article:published_time``, JSON-LD, ``<time>``…), then a few markup patterns.
-    2. The page goes to htmldate as bytes: given a string that looks like a URL, htmldate would
-       download it, and a crawler must not fetch behind its own scheduler's back.
+    1. ``page`` is the page's parsed tree (:func:`watch.text.parse_html`, shared with the other
+       readers of the page), or its HTML, which is parsed first.
+    2. htmldate reads the tree, in its fast mode (``extensive_search=False``) and preferring the
+       original publication date over a later update: the date in ``url`` (``/2019/05/12/``),
+       the page's metadata (``article:published_time``, JSON-LD, ``<time>``…), then a few markup
+       patterns. It never modifies a tree it is given: before pruning one it copies it (pinned
+       htmldate 1.11, ``find_date``), which costs less than parsing the page again. Given a tree,
+       never a string, it never takes the page for a URL to download.
     3. htmldate's log messages are about the page, not about watch: they are silenced during the
        call, and anything it raises means "no date".
 
@@ -52,10 +62,10 @@ def published_date(html: str, url: str) -> str:
     >>> published_date("<p>no date here</p>", "https://blog.test/about")
     ''
     """
-    page = html.encode("utf-8", "replace")
+    root = page if isinstance(page, etree._Element) else parse_html(page)
     with _quiet("htmldate"):
         try:
-            found = find_date(page, url=url or None, original_date=True, extensive_search=False)
+            found = find_date(root, url=url or None, original_date=True, extensive_search=False)
         # htmldate runs many parsers over hostile markup; its failure only means "no date".
         except Exception:  # noqa: BLE001
             logger.debug("htmldate failed on %s", url, exc_info=True)
@@ -75,8 +85,9 @@ def detect_language(text: str, declared: str = "") -> str:
        is a two-letter code: short pages still get a language.
     3. Else ``""``.
 
-    The identifier reads a sample of the longest lines (prose rather than menus); its model ships
-    with py3langid and is loaded once, on first use.
+    The identifier reads a sample of the longest lines (prose rather than menus) of the text's
+    first ``_PREFIX_CHARS`` characters; its model ships with py3langid and is loaded once, on
+    first use.
 
     >>> detect_language("Le chat dort sur la table de la cuisine depuis ce matin, tranquillement.")
     'fr'
@@ -85,6 +96,7 @@ def detect_language(text: str, declared: str = "") -> str:
     """
     declared = declared.strip().lower()
     fallback = declared if len(declared) == 2 and declared.isascii() and declared.isalpha() else ""
+    text = text[:_PREFIX_CHARS]
     if not _has_letters(text, MIN_LETTERS):
         return fallback
     language, probability = _identifier().classify(_sample(text))
@@ -130,7 +142,7 @@ def _sample(text: str) -> str:
     return "\n".join(chosen)
 
 
-@cache
+@lru_cache(maxsize=1)
 def _identifier() -> LanguageIdentifier:
     """Load py3langid's model (about a second) the first time a language is asked for.
 
@@ -175,7 +187,7 @@ def _quiet(name: str) -> Iterator[None]:
             logger.disabled = was_disabled
 
 
-@cache
+@lru_cache(maxsize=4)  # one library is silenced: htmldate
 def _family(name: str) -> tuple[logging.Logger, ...]:
     """The logger ``name`` and its children, as they stand once the library is imported."""
     prefix = f"{name}."
