@@ -1,7 +1,8 @@
 """Each document once: duplicates by URL, by exact text, and near-duplicates (DESIGN §5, issue 4).
 
 Documents are held until the crawl ends (see below), then decided on in breadth-first read order
-(site level, page depth, shortest URL), so which copy is kept never depends on download timing.
+(the scope's order key of each page: level, site order, rank in the site), so which copy is kept
+never depends on download timing.
 For each document, in that order:
 
 1. its canonical URL was already decided (two URLs that redirect to one page, a start URL read
@@ -197,12 +198,12 @@ class DedupPipeline:
         return False
 
 
-def _read_order(document: _Held) -> tuple[int, int, int, str]:
-    """Breadth-first read order, so that which copy is kept never depends on download timing:
-    the copy nearest the start (site level, then page depth), then the shortest URL."""
+def _read_order(document: _Held) -> tuple[tuple[int, ...], str]:
+    """The scope's read order (level, site order, rank in the site), stamped on each page's
+    request, so that which copy is kept never depends on download timing; the URL breaks ties
+    between documents read outside the scope's slots."""
     adapter = document.item
-    url = adapter.get("canonical_url") or adapter.get("url") or ""
-    return (adapter.get("site_level") or 0, adapter.get("depth") or 0, len(url), url)
+    return (tuple(adapter.get("read_order") or ()), adapter.get("canonical_url") or adapter.get("url") or "")
 
 
 def _check_last(cls: type, settings: BaseSettings) -> None:

@@ -59,6 +59,8 @@ page_failed = object()
 #: Request meta keys set by the scope.
 SLOT_KEY = "watch_slot"
 SITE_LEVEL_KEY = "watch_site_level"
+#: The page's read order (:attr:`watch.scope.Release.order`): which copy of a document came first.
+READ_ORDER_KEY = "watch_read_order"
 #: Request meta keys set by spiders for the scope to read.
 START_PAGE_KEY = "watch_start_page"
 SEED_KEY = "watch_seed"
@@ -171,8 +173,7 @@ class ScopeMiddleware:
             self._send(self.scope.page_failed(source, "redirect_refused", fault=f"redirect_{refused.reason}"))
             raise IgnoreRequest(f"redirect out of scope: {request.url}") from None
         if release is not None:
-            request.meta[SLOT_KEY] = tuple(release.key)
-            request.meta[SITE_LEVEL_KEY] = release.site_level
+            _stamp(request, release)
             self._send(self.scope.page_failed(source, "moved"))
 
     def _request_dropped(self, request: Request, spider: Spider) -> None:
@@ -277,12 +278,17 @@ class ScopeMiddleware:
     # -- helpers -----------------------------------------------------------------------------
 
     def _prepare(self, release: Release[Request]) -> Request:
-        request = release.payload
-        request.meta[SLOT_KEY] = tuple(release.key)
-        request.meta[SITE_LEVEL_KEY] = release.site_level
-        return request
+        return _stamp(release.payload, release)
 
     def _send(self, releases: list[Release[Request]]) -> None:
         assert self.crawler.engine is not None
         for release in releases:
             self.crawler.engine.crawl(self._prepare(release))
+
+
+def _stamp(request: Request, release: Release[Request]) -> Request:
+    """Write the scope's decision on ``request``: its slot, its site's level, its read order."""
+    request.meta[SLOT_KEY] = tuple(release.key)
+    request.meta[SITE_LEVEL_KEY] = release.site_level
+    request.meta[READ_ORDER_KEY] = release.order
+    return request

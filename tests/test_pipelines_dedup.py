@@ -32,12 +32,23 @@ EDITED = " ".join(
 )
 
 
+#: Each test page's place in the crawl's read order (level, site order, rank in the site), as the
+#: scope stamps it: a.test was entered first, then c.test, then b.test, then d.test.
+READ_ORDER = {
+    "https://a.test/1": (1, 1, 0), "https://a.test/amp/1": (1, 1, 1), "https://a.test/2": (1, 1, 2),
+    "https://a.test/final": (1, 1, 3), "https://a.test/empty": (1, 1, 4),
+    "https://c.test/x": (1, 2, 0), "https://c.test/short": (1, 2, 1),
+    "https://b.test/copy": (1, 3, 0), "https://b.test/copy2": (1, 3, 1), "https://b.test/1": (1, 3, 2),
+    "https://b.test/empty": (1, 3, 3), "https://d.test/short": (1, 4, 0),
+}  # fmt: skip
+
+
 def _document(url: str, site: str, text: str = TEXT, title: str = "Budget") -> Document:
     return Document(
         url=url, canonical_url=url, site=site, site_level=1, depth=1, referer="", status=200,
         content_type="text/html", title=title, published="", language="fr",
         fetched_at="2026-01-05T08:00:00+00:00", text_length=len(text),
-        fingerprint=content_fingerprint(title, text), text=text,
+        fingerprint=content_fingerprint(title, text), text=text, read_order=READ_ORDER.get(url, ()),
     )  # fmt: skip
 
 
@@ -82,7 +93,7 @@ def test_same_text_other_sites_is_exported_once_with_also_at() -> None:
         _document("https://c.test/x", "c.test", title="Other title | C"),
         _document("https://b.test/copy2", "b.test"),
     )
-    # Decided in read order (level, depth, shortest URL), not arrival order.
+    # Decided in the scope's read order, not arrival order.
     assert [(d.url, d.also_at) for d in released] == [("https://a.test/1", ["https://c.test/x", "https://b.test/copy"])]
     assert run.stat("same_content_other_site") == 2 and run.stat("same_content_same_site") == 1
 

@@ -34,9 +34,14 @@ class Document:
     near_duplicate_of: str = ""
     change: str = ""
     text: str = ""
+    #: Where the page stands in the crawl's read order (level, site order, rank in the site):
+    #: which of two copies came first. Never exported.
+    read_order: tuple[int, ...] = ()
 
 
+#: Fields carried through the pipelines but never exported.
+_INTERNAL = frozenset({"text", "read_order"})
 #: Feed columns, in order, without the full text.
-EXPORT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Document) if f.name != "text")
+EXPORT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Document) if f.name not in _INTERNAL)
 #: Feed columns when the user asks for the full text (``-a with_text=1``).
 EXPORT_FIELDS_WITH_TEXT: tuple[str, ...] = (*EXPORT_FIELDS, "text")

@@ -1,6 +1,6 @@
 """The crawl scope: KB Crawl's two dimensions, levels of sites × pages per site (DESIGN §2).
 
-Every scope decision of a crawl is taken here, in one object that knows nothing of Scrapy:
+Every scope decision of a crawl is taken here, in objects that know nothing of Scrapy:
 
 * **Levels.** The start page is level 0 and is the only page of its site that is read. The seeds
   are level 1. A link from a level-L page to a site that has no level yet makes that site level
@@ -12,6 +12,12 @@ Every scope decision of a crawl is taken here, in one object that knows nothing 
   in a parallel crawl, so a page's links are taken in only when every page allocated before it in
   the same site has finished ("expansion in slot order"): the pages chosen are then exactly those
   a sequential breadth-first reader would choose, whatever the timing.
+* **Read order.** Every site has an order key: a seed's rank, or, for a site reached by links, the
+  smallest key of those links, which is its site's key, the page's rank in that site and the
+  link's position on the page. Sites of a level are entered in that order, and their entry links
+  taken in that order. A page's read order (:attr:`Release.order`) is its level, its site's key
+  and its rank in the site: what decides, independently of download timing, which of two copies
+  of a document came first.
 * **Safety.** Unless private networks are allowed, a link, seed or redirect to a host that
   :func:`watch.netsafety.host_refusal` refuses (``localhost``, private and metadata addresses)
   never makes a site: it is counted (``private_address_link``) and the host listed in the
@@ -21,6 +27,10 @@ Every scope decision of a crawl is taken here, in one object that knows nothing 
   site, which counts there instead. Candidates beyond the budget wait in line, so a slot given
   back goes to the next page in breadth-first order.
 
+A site's page selection depends only on its entry links and its own pages, so it lives in its own
+object, :class:`SiteFrontier`: the unit of work one crawl process can hold while others hold other
+sites of the same level. :class:`CrawlScope` is the single-process crawl: its sites and the levels.
+
 Requests are opaque *payloads* here: the Scrapy adapter passes its ``Request`` objects through and
 gets back those to send, which keeps this module free of any framework.
 """
@@ -28,8 +38,8 @@ gets back those to send, which keeps this module free of any framework.
 from __future__ import annotations
 
 from collections import Counter, deque
-from functools import lru_cache, partial
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
@@ -37,13 +47,14 @@ from watch.netsafety import host_refusal
 from watch.urls import TrackingParameters, canonicalize, is_crawlable, site_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
 P = TypeVar("P")
+Order = tuple[int, ...]
 
 #: Slot outcomes of pages never requested (robots.txt, duplicates, refused private addresses) or
 #: counted on the site where they landed ("moved"): they give the slot back to the site's budget.
-_REFUNDED = frozenset({"robots", "duplicate", "moved", "private_address"})
+REFUNDED = frozenset({"robots", "duplicate", "moved", "private_address"})
 
 
 class SlotKey(NamedTuple):
@@ -61,6 +72,16 @@ class Release(Generic[P]):
     url: str
     site_level: int
     payload: P
+    #: The page's read order: its site's level, its site's order key, its rank in the site.
+    order: Order = ()
+
+
+class Entry(NamedTuple, Generic[P]):
+    """A link into a site not read yet, with its read-order key."""
+
+    order: Order
+    url: str
+    payload: P
 
 
 @dataclass
@@ -69,37 +90,167 @@ class _Slot:
     canonical: str
     status: int | None = None
     outcome: str | None = None  # None while in flight; "read", "error", "robots", "moved", ...
-    fault: str = ""  # for a failed request: what went wrong ("timeout", "dns", ...)
+    fault: str = ""  # for a failed request: what went wrong ("timeout", "dns_error", ...)
     links: list[tuple[str, Any]] = field(default_factory=list)
 
 
-@dataclass
-class _Site(Generic[P]):
-    name: str
-    level: int
-    order: tuple[int, ...]
-    slots: list[_Slot] = field(default_factory=list)
-    known: set[str] = field(default_factory=set)
-    waiting: deque[tuple[str, str, P]] = field(default_factory=deque)
-    expanded: int = 0
-    refunds: int = 0
+class SiteFrontier(Generic[P]):
+    """One site's pages: which are read, in breadth-first order from where the site was entered.
+
+    It decides alone, from its entry links and its own pages: links to its own host join its
+    queue, links elsewhere are handed back (:meth:`finish`) for the crawl to place.
+
+    >>> site = SiteFrontier("a.test", level=1, order=(1,), budget=2)
+    >>> site.enter([Entry((1,), "http://a.test/", None)])
+    >>> [r.url for r in site.fill()]
+    ['http://a.test/']
+    >>> links = [("http://a.test/1", None), ("http://a.test/2", None), ("http://b.test/", None)]
+    >>> released, outbound = site.finish(0, "read", status=200, links=links)
+    >>> [r.url for r in released], [(e.order, e.url) for e in outbound]
+    (['http://a.test/1'], [((1, 0, 2), 'http://b.test/')])
+    >>> site.close(), site.events["budget_exhausted"]
+    (None, 1)
+    """
+
+    def __init__(
+        self,
+        name: str,
+        level: int,
+        order: Order,
+        budget: int,
+        canonical: Callable[[str], str] = canonicalize,
+    ) -> None:
+        self.name = name
+        self.level = level
+        self.order = order
+        self.budget = budget
+        self.events: Counter[str] = Counter()
+        self._canonical = canonical
+        self._slots: list[_Slot] = []
+        self._known: set[str] = set()
+        self._waiting: deque[tuple[str, str, P]] = deque()
+        self._expanded = 0
+        self._refunds = 0
 
     @property
     def pages_counted(self) -> int:
-        return len(self.slots) - self.refunds
+        """Pages that count against the budget (slots not given back)."""
+        return len(self._slots) - self._refunds
 
+    def in_flight(self) -> list[int]:
+        """Ranks of the pages handed out and not finished."""
+        return [index for index, slot in enumerate(self._slots) if slot.outcome is None]
 
-@dataclass
-class _Entry(Generic[P]):
-    """A link into a site that will be entered at the next level, with its global read-order key."""
+    def enter(self, entries: Iterable[Entry[P]]) -> None:
+        """Queue the links the site is entered by, in read order."""
+        for entry in sorted(entries, key=lambda e: e.order):
+            self._enqueue(entry.url, entry.payload)
 
-    order: tuple[int, ...]
-    url: str
-    payload: P
+    def mark_known(self, url: str) -> None:
+        """Take ``url`` as read (a same-site redirect lands there): never queued again."""
+        self._known.add(self._canonical(url))
+
+    def knows(self, url: str) -> bool:
+        """Whether ``url`` was allocated or queued here already (canonically)."""
+        return self._canonical(url) in self._known
+
+    def allocate(self, url: str, payload: P) -> Release[P]:
+        """Hand out ``url`` at once, outside the queue: the start page, a redirect landing here."""
+        self._known.add(self._canonical(url))
+        return self._release(url, payload)
+
+    def fill(self) -> list[Release[P]]:
+        """Hand out queued pages while the budget allows."""
+        released = []
+        while self._waiting and self.pages_counted < self.budget:
+            url, _, payload = self._waiting.popleft()
+            released.append(self._release(url, payload))
+        return released
+
+    def finish(
+        self,
+        index: int,
+        outcome: str,
+        *,
+        status: int | None = None,
+        fault: str = "",
+        links: list[tuple[str, P]] | None = None,
+        landed: str | None = None,
+    ) -> tuple[list[Release[P]], list[Entry[P]]]:
+        """Record the end of page ``index``; return the pages now handed out and the links to
+        other sites that this made final (in read order).
+
+        ``outcome`` is ``read`` (or a kind of read page: ``rendered``, ``pdf``…) for a page fetched
+        with any status, whose ``links`` are in document order; :data:`REFUNDED` outcomes give the
+        slot back; any other (``error``…) counts. ``landed`` is the final URL of a same-site
+        redirect, marked known.
+        """
+        slot = self._slots[index]
+        slot.outcome = outcome
+        slot.status = status
+        slot.fault = fault
+        slot.links = links or []
+        if landed is not None:
+            self._known.add(self._canonical(landed))
+        return self._expand()
+
+    def close(self) -> None:
+        """End of the level: what still waits in line is beyond the budget (counted)."""
+        if self._waiting:
+            self.events["budget_exhausted"] += len(self._waiting)
+            self._waiting.clear()
+
+    def coverage(self) -> dict[str, Any]:
+        """The site's pages, for the coverage report."""
+        return {
+            "site": self.name,
+            "level": self.level,
+            "pages_counted": self.pages_counted,
+            "budget_full": self.pages_counted >= self.budget,
+            "pages": [
+                {"url": slot.url, "status": slot.status, "outcome": slot.outcome, "fault": slot.fault}
+                for slot in self._slots
+            ],
+        }
+
+    def _release(self, url: str, payload: P) -> Release[P]:
+        self._slots.append(_Slot(url, self._canonical(url)))
+        self.events["pages_allocated"] += 1
+        index = len(self._slots) - 1
+        return Release(SlotKey(self.name, index), url, self.level, payload, (self.level, *self.order, index))
+
+    def _enqueue(self, url: str, payload: P) -> None:
+        canonical = self._canonical(url)
+        if canonical in self._known:
+            self.events["duplicate_link"] += 1
+            return
+        self._known.add(canonical)
+        self._waiting.append((url, canonical, payload))
+
+    def _expand(self) -> tuple[list[Release[P]], list[Entry[P]]]:
+        """Take in the links of every finished slot, in slot order, then fill the budget."""
+        released: list[Release[P]] = []
+        outbound: list[Entry[P]] = []
+        while self._expanded < len(self._slots) and self._slots[self._expanded].outcome is not None:
+            slot = self._slots[self._expanded]
+            if slot.outcome in REFUNDED:
+                self._refunds += 1
+            if self.level > 0:  # the start page's links are not followed: its seeds are
+                for position, (url, payload) in enumerate(slot.links):
+                    if not is_crawlable(url):
+                        self.events["not_http"] += 1
+                    elif site_of(url) == self.name:
+                        self._enqueue(url, payload)
+                    else:
+                        outbound.append(Entry((*self.order, self._expanded, position), url, payload))
+            slot.links = []
+            self._expanded += 1
+            released.extend(self.fill())
+        return released, outbound
 
 
 class CrawlScope(Generic[P]):
-    """Decides which pages a crawl requests, level by level and site by site.
+    """Decides which pages a crawl requests, level by level and site by site, in one process.
 
     Typical life: :meth:`start_page` (optional), :meth:`add_seed` for each seed,
     :meth:`next_level` to start level 1; then, for each page that finishes,
@@ -115,8 +266,8 @@ class CrawlScope(Generic[P]):
     ['http://a.test/1']
     >>> scope.page_failed(SlotKey("a.test", 1), "error")
     []
-    >>> [(r.url, r.site_level) for r in scope.next_level()]
-    [('http://b.test/', 2)]
+    >>> [(r.url, r.site_level, r.order) for r in scope.next_level()]
+    [('http://b.test/', 2, (2, 1, 0, 2, 0))]
     """
 
     def __init__(
@@ -135,20 +286,27 @@ class CrawlScope(Generic[P]):
         canonical = partial(canonicalize, tracking=tracking or TrackingParameters())
         self._canonical: Callable[[str], str] = lru_cache(maxsize=65_536)(canonical)
         self.level = 0
-        self.events: Counter[str] = Counter()
-        self._sites: dict[str, _Site[P]] = {}
-        self._next: dict[str, list[_Entry[P]]] = {}
+        self._events: Counter[str] = Counter()  # the crawl's own; each site counts its own too
+        self._sites: dict[str, SiteFrontier[P]] = {}
+        self._next: dict[str, list[Entry[P]]] = {}
         self._too_deep: Counter[str] = Counter()
         self._allow_private = allow_private
         self._private: dict[str, str] = {}  # refused host -> refusal kind
         self._seed_rank = 0
 
+    @property
+    def events(self) -> Counter[str]:
+        """Every scope decision so far, by kind (``watch/scope/<kind>`` in the crawl stats)."""
+        total = Counter(self._events)
+        for site in self._sites.values():
+            total.update(site.events)
+        return total
+
     # -- building the crawl ---------------------------------------------------------------
 
     def start_page(self, url: str, payload: P) -> Release[P]:
         """Register the start page (level 0): the one page read from its site."""
-        site = self._new_site(site_of(url), level=0, order=(0,))
-        return self._allocate(site, url, self._canonical(url), payload)
+        return self._new_site(site_of(url), level=0, order=(0,)).allocate(url, payload)
 
     def known_start_page(self, url: str) -> None:
         """Register the start page of an earlier run as level 0 without reading it again, so that a
@@ -158,20 +316,19 @@ class CrawlScope(Generic[P]):
     def add_seed(self, url: str, payload: P) -> None:
         """Add a level-1 entry URL, in seed order. Seeds on the start page's site are refused."""
         if not is_crawlable(url):
-            self.events["not_http"] += 1
+            self._events["not_http"] += 1
             return
         if self._refused(url):
             return
         name = site_of(url)
         if name in self._sites:
-            self.events["seed_on_known_site"] += 1
+            self._events["seed_on_known_site"] += 1
             return
         if self.site_depth < 1:
-            self.events["too_deep_link"] += 1
-            self._too_deep[name] += 1
+            self._too_deep_link(name)
             return
         self._seed_rank += 1
-        self._next.setdefault(name, []).append(_Entry((self._seed_rank,), url, payload))
+        self._next.setdefault(name, []).append(Entry((self._seed_rank,), url, payload))
 
     def next_level(self) -> list[Release[P]]:
         """Finish the current level and start the next one; return its first pages.
@@ -182,18 +339,17 @@ class CrawlScope(Generic[P]):
         released = self._close_lost()
         if released:
             return released
-        self._finish_level()
+        for site in self._sites.values():
+            site.close()
         if not self._next:
             return []
         self.level += 1
-        entries = sorted(self._next.items(), key=lambda item: item[1][0].order)
+        for name, entries in entering_order(self._next):
+            site = self._new_site(name, self.level, entries[0].order)
+            site.enter(entries)
+            released.extend(site.fill())
+        self._events[f"sites_level_{self.level}"] += len(self._next)
         self._next = {}
-        for name, site_entries in entries:
-            site = self._new_site(name, self.level, site_entries[0].order)
-            for entry in sorted(site_entries, key=lambda e: e.order):
-                self._enqueue(site, entry.url, entry.payload)
-            released.extend(self._fill(site))
-        self.events[f"sites_level_{self.level}"] += len(entries)
         return released
 
     # -- outcomes -------------------------------------------------------------------------
@@ -204,20 +360,16 @@ class CrawlScope(Generic[P]):
         status: int,
         links: list[tuple[str, P]],
         landed_url: str | None = None,
+        kind: str = "read",
     ) -> list[Release[P]]:
         """Record a page that was fetched (any status) with its links in document order.
 
         ``landed_url`` is the final URL after redirects, when it differs from the slot's URL
-        and lies on the same site (cross-site redirects go through :meth:`redirect`).
+        and lies on the same site (cross-site redirects go through :meth:`redirect`). ``kind``
+        says how the page was read (``read``, ``rendered``, ``pdf``…), for the report.
         """
         site = self._sites[key.site]
-        slot = site.slots[key.index]
-        slot.status = status
-        slot.outcome = "read"
-        slot.links = links
-        if landed_url is not None:
-            site.known.add(self._canonical(landed_url))
-        return self._expand(site)
+        return self._placed(*site.finish(key.index, kind, status=status, links=links, landed=landed_url))
 
     def page_failed(
         self, key: SlotKey, reason: str, status: int | None = None, fault: str = ""
@@ -225,14 +377,10 @@ class CrawlScope(Generic[P]):
         """Record a page that produced no document: ``robots`` and ``duplicate`` (never requested)
         and ``moved`` (landed on another site, counted there) give their slot back; any other
         reason (``error``, ``private_address``, ``redirect_refused``, …) counts. ``fault`` says
-        what went wrong with a failed request (``timeout``, ``dns``…), for the report."""
+        what went wrong with a failed request (``timeout``, ``dns_error``…), for the report."""
+        self._events[f"page_{reason}"] += 1
         site = self._sites[key.site]
-        slot = site.slots[key.index]
-        slot.outcome = reason
-        slot.status = status
-        slot.fault = fault
-        self.events[f"page_{reason}"] += 1
-        return self._expand(site)
+        return self._placed(*site.finish(key.index, reason, status=status, fault=fault))
 
     def redirect(self, key: SlotKey, target_url: str, payload: P) -> Release[P] | None:
         """Decide on a redirect from the page in ``key`` to ``target_url``.
@@ -246,33 +394,30 @@ class CrawlScope(Generic[P]):
         if self._refused(target_url):
             raise RedirectRefused(target_url, "private_address")
         name = site_of(target_url)
-        canonical = self._canonical(target_url)
         if name == key.site:
-            self._sites[name].known.add(canonical)
+            self._sites[name].mark_known(target_url)
             return None
         site = self._sites.get(name)
         if site is None:
             source = self._sites[key.site]
             site = self._new_site(name, source.level, (*source.order, key.index))
-            self.events["redirect_new_site"] += 1
+            self._events["redirect_new_site"] += 1
             # Links already seen to it were waiting for the next level; it now has this one.
-            self.events["known_site_link"] += len(self._next.pop(name, ()))
-        if canonical in site.known or site.pages_counted >= self._budget(site):
-            self.events["redirect_refused"] += 1
-            raise RedirectRefused(target_url, "budget_full" if canonical not in site.known else "already_read")
-        self.events["redirect_cross_site"] += 1
-        return self._allocate(site, target_url, canonical, payload)
+            self._events["known_site_link"] += len(self._next.pop(name, ()))
+        if site.knows(target_url):
+            self._events["redirect_refused"] += 1
+            raise RedirectRefused(target_url, "already_read")
+        if site.pages_counted >= site.budget:
+            self._events["redirect_refused"] += 1
+            raise RedirectRefused(target_url, "budget_full")
+        self._events["redirect_cross_site"] += 1
+        return site.allocate(target_url, payload)
 
     # -- reading the state ----------------------------------------------------------------
 
     def in_flight(self) -> list[SlotKey]:
         """Slots allocated and not finished yet."""
-        return [
-            SlotKey(site.name, index)
-            for site in self._sites.values()
-            for index, slot in enumerate(site.slots)
-            if slot.outcome is None
-        ]
+        return [SlotKey(site.name, index) for site in self._sites.values() for index in site.in_flight()]
 
     def site_level(self, site: str) -> int | None:
         known = self._sites.get(site)
@@ -281,21 +426,7 @@ class CrawlScope(Generic[P]):
     def coverage(self) -> dict[str, Any]:
         """What the crawl covered, for the coverage report: sites per level, pages per site,
         and every reason a page or site was not read."""
-        sites = []
-        for site in sorted(self._sites.values(), key=lambda s: (s.level, s.order)):
-            pages = [
-                {"url": slot.url, "status": slot.status, "outcome": slot.outcome, "fault": slot.fault}
-                for slot in site.slots
-            ]
-            sites.append(
-                {
-                    "site": site.name,
-                    "level": site.level,
-                    "pages_counted": site.pages_counted,
-                    "budget_full": site.pages_counted >= self._budget(site),
-                    "pages": pages,
-                }
-            )
+        sites = [site.coverage() for site in sorted(self._sites.values(), key=lambda s: (s.level, s.order))]
         levels: dict[str, list[str]] = {}
         for entry in sites:
             levels.setdefault(str(entry["level"]), []).append(entry["site"])
@@ -311,6 +442,31 @@ class CrawlScope(Generic[P]):
 
     # -- internals ------------------------------------------------------------------------
 
+    def _new_site(self, name: str, level: int, order: Order) -> SiteFrontier[P]:
+        budget = 1 if level == 0 else self.pages_per_site
+        site: SiteFrontier[P] = SiteFrontier(name, level, order, budget, self._canonical)
+        self._sites[name] = site
+        return site
+
+    def _placed(self, released: list[Release[P]], outbound: list[Entry[P]]) -> list[Release[P]]:
+        """Place a site's links to other sites: known, refused, too deep or next level."""
+        for entry in outbound:
+            name = site_of(entry.url)
+            if name in self._sites:
+                self._events["known_site_link"] += 1
+            elif self._refused(entry.url):
+                pass
+            elif self.level + 1 > self.site_depth:
+                self._too_deep_link(name)
+            else:
+                self._next.setdefault(name, []).append(entry)
+        return released
+
+    def _too_deep_link(self, name: str) -> None:
+        # Only counted: a site beyond the depth is never requested, so nothing is kept for it.
+        self._events["too_deep_link"] += 1
+        self._too_deep[name] += 1
+
     def _refused(self, url: str) -> bool:
         """Whether ``url``'s host is refused for safety (counted, and listed in the coverage)."""
         if self._allow_private:
@@ -319,86 +475,30 @@ class CrawlScope(Generic[P]):
         refusal = host_refusal(host)
         if refusal is None:
             return False
-        self.events["private_address_link"] += 1
+        self._events["private_address_link"] += 1
         self._private[host] = refusal.kind
         return True
-
-    def _budget(self, site: _Site[P]) -> int:
-        return 1 if site.level == 0 else self.pages_per_site
-
-    def _new_site(self, name: str, level: int, order: tuple[int, ...]) -> _Site[P]:
-        site: _Site[P] = _Site(name, level, order)
-        self._sites[name] = site
-        return site
-
-    def _allocate(self, site: _Site[P], url: str, canonical: str, payload: P) -> Release[P]:
-        site.known.add(canonical)
-        site.slots.append(_Slot(url, canonical))
-        self.events["pages_allocated"] += 1
-        return Release(SlotKey(site.name, len(site.slots) - 1), url, site.level, payload)
-
-    def _enqueue(self, site: _Site[P], url: str, payload: P) -> None:
-        canonical = self._canonical(url)
-        if canonical in site.known:
-            self.events["duplicate_link"] += 1
-            return
-        site.known.add(canonical)
-        site.waiting.append((url, canonical, payload))
-
-    def _fill(self, site: _Site[P]) -> list[Release[P]]:
-        released = []
-        while site.waiting and site.pages_counted < self._budget(site):
-            url, canonical, payload = site.waiting.popleft()
-            site.slots.append(_Slot(url, canonical))
-            self.events["pages_allocated"] += 1
-            released.append(Release(SlotKey(site.name, len(site.slots) - 1), url, site.level, payload))
-        return released
-
-    def _expand(self, site: _Site[P]) -> list[Release[P]]:
-        """Take in the links of every finished slot, in slot order, then fill the budget."""
-        released: list[Release[P]] = []
-        while site.expanded < len(site.slots) and site.slots[site.expanded].outcome is not None:
-            slot = site.slots[site.expanded]
-            if slot.outcome in _REFUNDED:
-                site.refunds += 1
-            if site.level > 0:
-                for position, (url, payload) in enumerate(slot.links):
-                    self._take_link(site, (*site.order, site.expanded, position), url, payload)
-            slot.links = []
-            site.expanded += 1
-            released.extend(self._fill(site))
-        return released
-
-    def _take_link(self, site: _Site[P], order: tuple[int, ...], url: str, payload: P) -> None:
-        if not is_crawlable(url):
-            self.events["not_http"] += 1
-            return
-        name = site_of(url)
-        if name == site.name:
-            self._enqueue(site, url, payload)
-        elif name in self._sites:
-            self.events["known_site_link"] += 1
-        elif self._refused(url):
-            pass
-        elif self.level + 1 > self.site_depth:
-            # Only counted: a site beyond the depth is never requested, so nothing is kept for it.
-            self.events["too_deep_link"] += 1
-            self._too_deep[name] += 1
-        else:
-            self._next.setdefault(name, []).append(_Entry(order, url, payload))
-
-    def _finish_level(self) -> None:
-        """Close the current level: what still waits in line is beyond a site's budget."""
-        for site in self._sites.values():
-            if site.waiting:
-                self.events["budget_exhausted"] += len(site.waiting)
-                site.waiting.clear()
 
     def _close_lost(self) -> list[Release[P]]:
         released: list[Release[P]] = []
         for key in self.in_flight():
             released.extend(self.page_failed(key, "lost"))
         return released
+
+
+def entering_order(entries: dict[str, list[Entry[P]]]) -> list[tuple[str, list[Entry[P]]]]:
+    """The sites of a new level with their entry links, both in read order.
+
+    A site's order is its smallest entry's: links are found in whatever order parallel pages
+    finish, so the first one found says nothing.
+
+    >>> found = {"b.test": [Entry((2, 0, 1), "http://b.test/", None), Entry((1, 3, 0), "http://b.test/x", None)],
+    ...          "c.test": [Entry((1, 5, 2), "http://c.test/", None)]}
+    >>> [(name, [e.order for e in links]) for name, links in entering_order(found)]
+    [('b.test', [(1, 3, 0), (2, 0, 1)]), ('c.test', [(1, 5, 2)])]
+    """
+    ordered = [(name, sorted(links, key=lambda e: e.order)) for name, links in entries.items()]
+    return sorted(ordered, key=lambda item: item[1][0].order)
 
 
 class RedirectRefused(Exception):
