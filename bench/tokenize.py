@@ -225,8 +225,8 @@ def pages() -> list[Page]:
 
 
 def is_fix(char: str) -> bool:
-    """Whether ``char`` is one the fixes of issue 7 read differently: ``ʼ``, or a combining mark
-    (all now stay inside their word; variation selectors and enclosing marks fold away)."""
+    """Whether the fixes of issue 7 read ``char`` differently: ``ʼ``, or a combining mark (all
+    now stay inside their word; variation selectors and enclosing marks fold away)."""
     return char == "\u02bc" or unicodedata.category(char)[0] == "M"
 
 
@@ -304,7 +304,8 @@ def held_bytes(corpus: Sequence[Page]) -> tuple[float, float]:
         new_page(page)
         tracemalloc.start()
         doc = DocumentWords.from_page(page.title, page.text)
-        _ = doc.vocabulary, doc.spans, doc.fingerprint, doc.simhash
+        for computed in ("vocabulary", "spans", "fingerprint", "simhash"):
+            getattr(doc, computed)  # kept by the document, not here
         held += tracemalloc.get_traced_memory()[0]
         doc.release()
         released += tracemalloc.get_traced_memory()[0]

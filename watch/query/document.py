@@ -5,8 +5,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from itertools import chain
 
-from watch.fingerprints import fingerprint_of, simhash
 from watch import normalize
+from watch.fingerprints import fingerprint_of, simhash
 from watch.normalize import Spans, words
 from watch.query.terms import NEAR, PHRASE, PREFIX, Term
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from watch.query.terms import NEAR, PREFIX, Term
@@ -244,13 +245,13 @@ class NearMissCollector:
         vocabulary = doc.vocabulary
         self._judge_all(vocabulary)
         verdicts = {word: self._verdicts[word] for word in vocabulary & self._near}
-        candidates = {start for word in verdicts for start in doc.positions(word)}
-        candidates.update(
-            start for word in vocabulary & self._joined_starts for start in doc.positions(word)
-        )
+        wanted = verdicts.keys() | (vocabulary & self._joined_starts)
+        if not wanted:
+            return
         split = doc.title_words
         found: dict[tuple[int, tuple[str, ...]], int] = {}
-        for start in sorted(candidates):
+        # Where the wanted words stand, in one pass in C.
+        for start in compress(range(len(words)), map(wanted.__contains__, words)):
             word = words[start]
             if word in verdicts:
                 for index, position, edits in verdicts[word]:
@@ -271,12 +272,8 @@ class NearMissCollector:
                     for index in self._joined.get("".join(run), ()):
                         if len(run) == size and run != self._targets[index].words:
                             found.setdefault((index, run), start)
-        if not found:
-            return
-        starts, ends = doc.spans  # worked out only for documents with near misses
         for (index, run), start in found.items():
-            shown = " ".join(doc.text[starts[start] : ends[start + len(run) - 1]].split())
-            self._record(self._targets[index].text, run, shown, url)
+            self._record(self._targets[index].text, run, doc, start, url)
 
     def report(self) -> dict[str, list[dict[str, object]]]:
         """Return ``{term: [{"form", "count", "examples"}, ...]}``, most frequent forms first."""
@@ -350,10 +347,14 @@ class NearMissCollector:
                 verdict.append((index, position, edits))
         return tuple(verdict)
 
-    def _record(self, text: str, run: tuple[str, ...], shown: str, url: str) -> None:
+    def _record(self, text: str, run: tuple[str, ...], doc: DocumentWords, start: int, url: str) -> None:
+        """Count the form ``run`` of term ``text``, found in ``doc`` at word ``start``."""
         forms = self._forms[text]
         form = forms.get(run)
         if form is None:
+            # Only a new form is shown as written, so only then are the words' spans needed.
+            starts, ends = doc.spans
+            shown = " ".join(doc.text[starts[start] : ends[start + len(run) - 1]].split())
             self._sightings += 1
             form = forms[run] = _Form(shown, self._sightings)
             if len(forms) > 2 * self.max_forms_per_term:
