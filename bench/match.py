@@ -223,7 +223,7 @@ class WatchEngine:
 
     def match(self, text: str, tokens: list[Token]) -> set[int]:
         # Like the baselines, only which equations match (``match()`` would also explain each).
-        return {self.numbers[name] for name in self.queries.matching(DocumentWords(text, tokens))}
+        return {self.numbers[name] for name in self.queries.matching(DocumentWords(text, [token.word for token in tokens]))}
 
 
 # -- measurement ----------------------------------------------------------------------------

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from watch.fingerprints import NearDuplicateIndex, content_fingerprint, hamming, simhash
+from watch import fingerprints
+from watch.fingerprints import NearDuplicateIndex, content_fingerprint, fingerprint_of, hamming, simhash
 from watch.normalize import words
 from tests.conftest import REPO
 
@@ -118,6 +119,49 @@ def test_simhash_keeps_a_lightly_edited_copy_within_3_bits(name: str) -> None:
 def test_simhash_keeps_distinct_pages_apart() -> None:
     hashes = [simhash(_real_text(name)) for name in REAL_PAGES]
     assert all(hamming(a, b) > 3 for i, a in enumerate(hashes) for b in hashes[i + 1 :])
+
+
+# Fingerprints stored by earlier runs, computed before issue 7 made the tokeniser faster: the same
+# text must keep its fingerprint (these pages hold none of the characters whose reading was fixed).
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("psl.eu.luniversite", "20c29182f719d6e6"),
+        ("spektrum.de.engelbart", "c7cd1dab28bd649f"),
+        ("franceculture.fr.idees", "281526db3b8a5327"),
+        ("austria.info.radfahren", "d33eac455235b617"),
+    ],
+)
+def test_fingerprints_of_real_pages_are_stable(name: str, stored: str) -> None:
+    from watch.text import visible_text  # noqa: PLC0415 - only these tests need the extractor
+
+    page = visible_text(gzip.decompress((REPO / "corpus" / "realpages" / f"{name}.html.gz").read_bytes()))
+    assert content_fingerprint(page.title, page.text) == stored
+
+
+def test_fingerprint_of_words_is_the_content_fingerprint() -> None:
+    assert fingerprint_of(words(TEXT)) == content_fingerprint("Titre", TEXT)
+    assert fingerprint_of(words("Photo 1")) == content_fingerprint("Photo 1", "")
+
+
+def reference_simhash(text_words: list[str]) -> int:
+    """Charikar's simhash, bit by bit: the definition the bulk counting must meet."""
+    hashes = [int.from_bytes(fingerprints._hash64(word.encode()), "big") for word in text_words]
+    return sum(1 << bit for bit in range(64) if 2 * sum(h >> bit & 1 for h in hashes) > len(hashes))
+
+
+@given(st.lists(st.text("abcdéxyz", min_size=1, max_size=4), max_size=300))
+def test_simhash_counts_the_votes_of_every_occurrence(text_words: list[str]) -> None:
+    assert simhash(text_words) == reference_simhash(text_words)
+
+
+def test_remembered_word_hashes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fingerprints, "_REMEMBERED_HASHES", 50)
+    monkeypatch.setattr(fingerprints, "_word_hashes", {})  # restored afterwards
+    for start in range(0, 1000, 30):
+        text_words = [f"w{number}" for number in range(start, start + 30)]
+        assert simhash(text_words) == reference_simhash(text_words)
+        assert len(fingerprints._word_hashes) <= 50
 
 
 _HASH = st.integers(0, 2**64 - 1)

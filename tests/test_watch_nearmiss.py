@@ -159,10 +159,20 @@ def test_summary_puts_terms_found_nowhere_first() -> None:
     ]
 
 
-def test_each_distinct_word_is_judged_once() -> None:
+def test_each_distinct_word_is_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
     collector = NearMissCollector(compile_query("Quorum").terms, cache_size=1000)
+    judged: list[str] = []
+    judge = collector._judge
+    monkeypatch.setattr(collector, "_judge", lambda word: judged.append(word) or judge(word))
     for number in range(50):
         collector.add(DocumentWords.from_text("the quorums of the assembly"), f"http://{number}.test/")
-    info = collector._verdict.cache_info()
-    assert info.misses == 4
+    assert sorted(judged) == ["assembly", "of", "quorums", "the"]
     assert collector.report()["Quorum"][0]["count"] == 50
+
+
+def test_remembered_verdicts_are_bounded() -> None:
+    collector = NearMissCollector(compile_query("Quorum").terms, cache_size=10)
+    for number in range(30):
+        collector.add(DocumentWords.from_text(f"quorums w{number} x{number} y{number}"), f"http://{number}.test/")
+        assert len(collector._judged) <= 10
+    assert collector.report()["Quorum"][0]["count"] == 30

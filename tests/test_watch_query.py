@@ -207,7 +207,7 @@ def test_match_lists_found_terms_in_equation_order_with_their_places() -> None:
     assert [term.text for term in match.terms] == ['"digital box"', "Quorum"]
     digital_box, quorum = match.terms
     assert match.occurrences == {digital_box: [(2, 4)], quorum: [(0, 1), (4, 5)]}
-    start, end = doc.tokens[2].start, doc.tokens[3].end
+    start, end = doc.spans.starts[2], doc.spans.ends[3]
     assert doc.text[start:end] == "DIGITAL Box"
 
 

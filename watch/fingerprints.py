@@ -19,8 +19,6 @@ compared across processes, so they must not depend on ``PYTHONHASHSEED``.
 
 from __future__ import annotations
 
-from collections import Counter
-from functools import lru_cache
 from hashlib import blake2b
 from typing import TYPE_CHECKING
 
@@ -29,45 +27,56 @@ from watch.normalize import words as _words
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-# _BIT_OF[b][v] is bit b of the byte v: bytes.translate with it, then count(1), counts in C how
-# many feature hashes have that bit set.
-_BIT_OF = tuple(bytes((value >> bit) & 1 for value in range(256)) for bit in range(8))
+#: Distinct words whose hashes are remembered before the memory is cleared (13 MB at most).
+_REMEMBERED_HASHES = 100_000
+
+# The 8-byte hash of each word seen lately. A dict rather than an lru_cache: ``map`` over its
+# ``__getitem__`` looks a whole text's words up in C, at half the cost of calling a cache per word.
+_word_hashes: dict[str, bytes] = {}
 
 
 def _hash64(data: bytes) -> bytes:
     return blake2b(data, digest_size=8).digest()
 
 
-@lru_cache(maxsize=100_000)
-def _word_hash(word: str) -> bytes:
-    # Words recur from page to page: a bounded cache saves most of the hashing.
-    return _hash64(word.encode("utf-8"))
-
-
 def content_fingerprint(title: str, text: str) -> str:
     """Return the 64-bit content fingerprint of a page, as 16 hex digits.
 
     Steps: the words of ``text`` (:func:`watch.normalize.words`: folded case and accents,
-    punctuation and whitespace dropped), or of ``title`` when ``text`` has none, joined by single
-    spaces; then BLAKE2b with an 8-byte digest. Equal fingerprints mean equal normalised text.
+    punctuation and whitespace dropped), or of ``title`` when ``text`` has none; then
+    :func:`fingerprint_of` them. :attr:`watch.query.DocumentWords.fingerprint` is the same value
+    for a page already read. Equal fingerprints mean equal normalised text.
 
     >>> content_fingerprint("Élection", "Le  QUORUM,\\n est atteint.")
     'f579f617c1b90cd3'
     >>> content_fingerprint("Other title", "le quorum est atteint") == _
     True
     """
-    words = _words(text) or _words(title)
+    return fingerprint_of(_words(text) or _words(title))
+
+
+def fingerprint_of(words: Sequence[str]) -> str:
+    """Return the 64-bit fingerprint of normalised ``words``, as 16 hex digits.
+
+    Steps: the words joined by single spaces, in UTF-8; BLAKE2b with an 8-byte digest.
+
+    >>> fingerprint_of(["le", "quorum", "est", "atteint"])
+    'f579f617c1b90cd3'
+    """
     return _hash64(" ".join(words).encode("utf-8")).hex()
 
 
 def simhash(words: Sequence[str]) -> int:
     """Return the 64-bit simhash of a text given as its normalised words.
 
-    Steps: each distinct word is hashed to 64 bits with BLAKE2b and votes with its number of
-    occurrences; bit ``i`` of the result is set when more than half of the votes have bit ``i``
-    set. No words give 0. Words rather than word n-grams: on real pages with 1-5 % of the words
-    edited, word features keep 89-99 % of the copies within 3 bits where bigrams keep 11-73 %,
-    without a single false pair among 100 distinct pages (see ``bench/dedup.py``).
+    Steps: each word is hashed to 64 bits with BLAKE2b and votes once per occurrence; bit ``i``
+    of the result is set when more than half of the votes have bit ``i`` set. No words give 0.
+    Words rather than word n-grams: on real pages with 1-5 % of the words edited, word features
+    keep 89-99 % of the copies within 3 bits where bigrams keep 11-73 %, without a single false
+    pair among 100 distinct pages (see ``bench/dedup.py``).
+
+    The votes are counted in bulk: the hashes of all occurrences laid end to end, then byte
+    ``b`` of every hash read as one big integer, whose bits under a mask are counted at once.
 
     >>> simhash(["quorum"]) == int.from_bytes(_hash64(b"quorum"), "big")
     True
@@ -76,17 +85,38 @@ def simhash(words: Sequence[str]) -> int:
     >>> simhash([])
     0
     """
-    counts = Counter(words)
-    hashes = b"".join(_word_hash(word) * n for word, n in counts.items())
-    half = len(words) / 2
+    hashes = _hashes_of(words)
+    count = len(words)
+    masks = [int.from_bytes(bytes((1 << bit,)) * count, "big") for bit in range(8)]
     result = 0
     for byte_index in range(8):
-        column = hashes[byte_index::8]
+        column = int.from_bytes(hashes[byte_index::8], "big")
         shift = 8 * (7 - byte_index)
-        for bit, table in enumerate(_BIT_OF):
-            if column.translate(table).count(1) > half:
+        for bit, mask in enumerate(masks):
+            if 2 * (column & mask).bit_count() > count:
                 result |= 1 << (shift + bit)
     return result
+
+
+def _hashes_of(words: Sequence[str]) -> bytes:
+    """The 8-byte hashes of ``words``, end to end; those of words not seen lately are computed
+    and remembered, all the others forgotten first when too many are (bounded memory).
+
+    Remembered hashes are never removed from a dict, only a new dict started: a thread still
+    reading the old one finds what it put there.
+    """
+    global _word_hashes  # noqa: PLW0603 - rebinding, not clearing, is what keeps threads safe
+    known = _word_hashes
+    try:
+        return b"".join(map(known.__getitem__, words))
+    except KeyError:
+        unknown = set(words).difference(known)
+        if len(known) + len(unknown) > _REMEMBERED_HASHES:
+            known = _word_hashes = {}
+            unknown = set(words)
+        for word in unknown:
+            known[word] = _hash64(word.encode("utf-8"))
+        return b"".join(map(known.__getitem__, words))
 
 
 def hamming(a: int, b: int) -> int:

@@ -1,10 +1,13 @@
-"""A document prepared once for matching, and where each kind of term occurs in it."""
+"""A page's words, read once: for its equations, snippets, near misses and fingerprints."""
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from itertools import chain
 
-from watch.normalize import Token, tokenize
+from watch import normalize
+from watch.fingerprints import fingerprint_of, simhash
+from watch.normalize import Spans, words
 from watch.query.terms import NEAR, PHRASE, PREFIX, Term
 
 Occurrences = list[tuple[int, int]]
@@ -13,43 +16,126 @@ Occurrences = list[tuple[int, int]]
 class DocumentWords:
     """The normalised words of one document, indexed lazily for any number of equations.
 
+    A page is its title then its text, read once (:meth:`from_page`): the same words give its
+    content fingerprint, its simhash, the equations' matches and its near misses. A phrase or a
+    ``NEAR`` never runs from the title into the text: they are two pieces of writing.
+
     Each index is built on first need and kept: a word's presence is a set lookup; positions,
     the sorted vocabulary (for prefixes) and each term's occurrences are computed once per
-    document, however many equations ask.
+    document, however many equations ask. Where each word stands in the text (:attr:`spans`,
+    for snippets) is only worked out when asked.
 
     >>> doc = DocumentWords.from_text("Digital Box\\nLa digital\\u00a0box")
     >>> doc.occurrences(Term('"digital box"', PHRASE, ("digital", "box")))
     [(0, 2), (3, 5)]
+    >>> page = DocumentWords.from_page("Digital", "Box office")
+    >>> page.occurrences(Term('"digital box"', PHRASE, ("digital", "box")))
+    []
     """
 
-    __slots__ = ("text", "tokens", "words", "vocabulary", "_pairs", "_positions", "_sorted", "_found")
+    __slots__ = (
+        "text", "words", "title_words", "_spans", "_vocabulary", "_pairs", "_positions",
+        "_sorted", "_found", "_fingerprint", "_simhash",
+    )  # fmt: skip
 
-    def __init__(self, text: str, tokens: list[Token]) -> None:
+    def __init__(self, text: str, words: list[str], title_words: int = 0) -> None:
+        """``words`` are the words of ``text`` (:func:`watch.normalize.words`), of which the
+        first ``title_words`` are the title's."""
         self.text = text
-        self.tokens = tokens
-        self.words = [token.word for token in tokens]
-        self.vocabulary = frozenset(self.words)
+        self.words = words
+        self.title_words = title_words
+        self._spans: Spans | None = None
+        self._vocabulary: frozenset[str] | None = None
         self._pairs: frozenset[tuple[str, str]] | None = None
         self._positions: dict[str, list[int]] = {}
         self._sorted: list[str] | None = None
         self._found: dict[tuple[object, ...], Occurrences] = {}
+        self._fingerprint: str | None = None
+        self._simhash: int | None = None
 
     @classmethod
     def from_text(cls, text: str) -> DocumentWords:
-        """Prepare ``text`` (title, a line break, then the visible text) for matching."""
-        return cls(text, tokenize(text))
+        """Prepare ``text``, one piece of writing without a title, for matching."""
+        return cls(text, words(text))
+
+    @classmethod
+    def from_page(cls, title: str, text: str) -> DocumentWords:
+        """Prepare a page for matching: its ``title``, a line break, then its visible ``text``.
+
+        >>> page = DocumentWords.from_page("Élection", "Le quorum est atteint.")
+        >>> page.words, page.title_words, page.body_words
+        (['election', 'le', 'quorum', 'est', 'atteint'], 1, ['le', 'quorum', 'est', 'atteint'])
+        """
+        title_words = words(title)
+        return cls(f"{title}\n{text}", title_words + words(text), len(title_words))
+
+    @property
+    def body_words(self) -> list[str]:
+        """The words of the text, without the title's."""
+        return self.words[self.title_words :]
+
+    @property
+    def spans(self) -> Spans:
+        """Where each word stands in :attr:`text` (for snippets and near misses), worked out on
+        first use.
+
+        >>> DocumentWords.from_page("Élection", "Le ﬁnal").spans
+        Spans(starts=[0, 9, 12], ends=[8, 11, 16])
+        """
+        if self._spans is None:
+            self._spans = normalize.spans(self.text)
+        return self._spans
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """The distinct words."""
+        if self._vocabulary is None:
+            self._vocabulary = frozenset(self.words)
+        return self._vocabulary
 
     @property
     def pairs(self) -> frozenset[tuple[str, str]]:
         """The distinct pairs of consecutive words: a two-word phrase occurs iff it is one.
 
+        The last word of the title and the first of the text are not a pair.
+
         >>> sorted(DocumentWords.from_text("Digital Box, digital").pairs)
         [('box', 'digital'), ('digital', 'box')]
+        >>> sorted(DocumentWords.from_page("Digital", "Box").pairs)
+        []
         """
         if self._pairs is None:
-            words = self.words
-            self._pairs = frozenset(zip(words, words[1:]))
+            words, split = self.words, self.title_words
+            title, body = words[:split], words[split:]
+            self._pairs = frozenset(chain(zip(title, title[1:]), zip(body, body[1:])))
         return self._pairs
+
+    @property
+    def fingerprint(self) -> str:
+        """The content fingerprint: of the text's words, or the title's when the text has none
+        (:func:`watch.fingerprints.content_fingerprint`)."""
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint_of(self.body_words or self.words)
+        return self._fingerprint
+
+    @property
+    def simhash(self) -> int:
+        """The simhash of the text's words (:func:`watch.fingerprints.simhash`), 0 without any."""
+        if self._simhash is None:
+            self._simhash = simhash(self.body_words)
+        return self._simhash
+
+    def release(self) -> None:
+        """Keep the fingerprint and the simhash (computed now if need be), drop everything else.
+
+        Deduplication holds documents until the crawl ends and only compares those two: the
+        words, the text and the indexes need not wait with them. A released document has no
+        words left.
+        """
+        _ = self.fingerprint, self.simhash  # cached in their slots, which stay
+        self.text, self.words, self.title_words = "", [], 0
+        self._spans = self._vocabulary = self._pairs = self._sorted = None
+        self._positions, self._found = {}, {}
 
     def positions(self, word: str) -> list[int]:
         """Return the token indices of ``word``, in order."""
@@ -95,18 +181,23 @@ def _find(doc: DocumentWords, term: Term) -> Occurrences:
             return []
         width = len(term.words)
         words = list(term.words)
+        split = doc.title_words
         return [
-            (i, i + width) for i in doc.positions(words[0]) if doc.words[i : i + width] == words
+            (i, i + width)
+            for i in doc.positions(words[0])
+            if doc.words[i : i + width] == words and not i < split < i + width
         ]
     if term.kind == NEAR:
-        return _near(doc.occurrences(term.operands[0]), doc.occurrences(term.operands[1]), term)
+        left, right = (doc.occurrences(operand) for operand in term.operands)
+        return _near(left, right, term, doc.title_words)
     return [(i, i + 1) for i in doc.positions(term.words[0])]
 
 
-def _near(left: Occurrences, right: Occurrences, term: Term) -> Occurrences:
+def _near(left: Occurrences, right: Occurrences, term: Term, split: int) -> Occurrences:
     """Pair each occurrence of one side with those of the other at most ``distance`` words away.
 
-    The two must not overlap (``elect* NEAR/3 election`` needs two words); the range of a pair
+    The two must not overlap (``elect* NEAR/3 election`` needs two words), nor stand one in the
+    title and one in the text (``split`` is where the text's words start); the range of a pair
     covers both.
     """
     if not left or not right:
@@ -126,6 +217,6 @@ def _near(left: Occurrences, right: Occurrences, term: Term) -> Occurrences:
                 between = start - other_end
             else:
                 continue
-            if between <= gap:
+            if between <= gap and (start < split) == (other_start < split):
                 pairs.add((min(start, other_start), max(end, other_end)))
     return sorted(pairs)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from watch.query.terms import NEAR, PREFIX, Term
@@ -170,7 +171,8 @@ class NearMissCollector:
     """Collect, over a crawl, the forms that nearly match each term, with counts and example URLs.
 
     Memory stays bounded whatever the crawl: each distinct word is judged once and its verdict
-    kept in an LRU cache of ``cache_size`` entries, and each term keeps at most twice
+    remembered for up to ``cache_size`` words (then all are forgotten at once, and judged again
+    as they come back), and each term keeps at most twice
     ``max_forms_per_term`` forms (the least frequent are pruned, so a form first seen after a
     pruning may be under-counted). Counts are documents, not occurrences.
 
@@ -219,7 +221,12 @@ class NearMissCollector:
                 self._joined_starts.update(joined[:end] for end in range(1, len(joined)))
                 sizes.update(range(max(2, len(target.words) - 1), len(target.words) + 2))
         self._joined_sizes = sorted(sizes)
-        self._verdict = lru_cache(maxsize=cache_size)(self._judge)
+        # The words judged, and the verdicts of those near a term: a document's new words and
+        # its words with a verdict are then found by set operations in C, not a call per word.
+        self._cache_size = cache_size
+        self._judged: set[str] = set()
+        self._near: set[str] = set()
+        self._verdicts: dict[str, _Verdict] = {}
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -229,33 +236,44 @@ class NearMissCollector:
     def add(self, doc: DocumentWords, url: str) -> None:
         """Record the near misses of one document, each form counted once per document.
 
-        Each distinct word is judged once per crawl (while the cache holds it); runs of words
-        are then put together from their words' verdicts and a lookup of their joined letters.
+        Each distinct word is judged once per crawl (while it is remembered); runs of words
+        are then put together, only where a word with a verdict or the start of a term's
+        letters stands, from their words' verdicts and a lookup of their joined letters. A run
+        never goes from the title into the text.
         """
-        tokens = doc.tokens
-        words = [token.word for token in tokens]
-        verdicts = {word: verdict for word in set(words) if (verdict := self._verdict(word))}
+        words = doc.words
+        vocabulary = doc.vocabulary
+        self._judge_all(vocabulary)
+        verdicts = {word: self._verdicts[word] for word in vocabulary & self._near}
+        wanted = verdicts.keys() | (vocabulary & self._joined_starts)
+        if not wanted:
+            return
+        split = doc.title_words
         found: dict[tuple[int, tuple[str, ...]], int] = {}
-        for start, word in enumerate(words):
+        # Where the wanted words stand, in one pass in C.
+        for start in compress(range(len(words)), map(wanted.__contains__, words)):
+            word = words[start]
             if word in verdicts:
                 for index, position, edits in verdicts[word]:
                     if position == _WHOLE:
                         found.setdefault((index, (word,)), start)
                     elif position == 0:
                         size = len(self._targets[index].words)
+                        if start < split < start + size:
+                            continue
                         total = edits + _word_by_word(verdicts, words, start, size, index)
                         if 0 < total <= self._targets[index].edits:
                             found.setdefault((index, tuple(words[start : start + size])), start)
             if word in self._joined_starts:
                 for size in self._joined_sizes:
+                    if start < split < start + size:
+                        continue
                     run = tuple(words[start : start + size])
                     for index in self._joined.get("".join(run), ()):
                         if len(run) == size and run != self._targets[index].words:
                             found.setdefault((index, run), start)
         for (index, run), start in found.items():
-            end = tokens[start + len(run) - 1].end
-            shown = " ".join(doc.text[tokens[start].start : end].split())
-            self._record(self._targets[index].text, run, shown, url)
+            self._record(self._targets[index].text, run, doc, start, url)
 
     def report(self) -> dict[str, list[dict[str, object]]]:
         """Return ``{term: [{"form", "count", "examples"}, ...]}``, most frequent forms first."""
@@ -303,6 +321,22 @@ class NearMissCollector:
             lines.append((hit != 0, order, line))
         return [line for _, _, line in sorted(lines)]
 
+    def _judge_all(self, vocabulary: frozenset[str]) -> None:
+        """Judge the words of ``vocabulary`` not judged yet, and remember their verdicts; when
+        memory is full, forget all others first."""
+        unjudged = vocabulary - self._judged
+        if len(self._judged) + len(unjudged) > self._cache_size:
+            self._judged.clear()
+            self._near.clear()
+            self._verdicts.clear()
+            unjudged = vocabulary
+        self._judged.update(unjudged)
+        for word in unjudged:
+            verdict = self._judge(word)
+            if verdict:
+                self._verdicts[word] = verdict
+                self._near.add(word)
+
     def _judge(self, word: str) -> _Verdict:
         """What ``word`` is near: term words (exact ones too, for phrases) and whole terms."""
         verdict = []
@@ -313,10 +347,14 @@ class NearMissCollector:
                 verdict.append((index, position, edits))
         return tuple(verdict)
 
-    def _record(self, text: str, run: tuple[str, ...], shown: str, url: str) -> None:
+    def _record(self, text: str, run: tuple[str, ...], doc: DocumentWords, start: int, url: str) -> None:
+        """Count the form ``run`` of term ``text``, found in ``doc`` at word ``start``."""
         forms = self._forms[text]
         form = forms.get(run)
         if form is None:
+            # Only a new form is shown as written, so only then are the words' spans needed.
+            starts, ends = doc.spans
+            shown = " ".join(doc.text[starts[start] : ends[start + len(run) - 1]].split())
             self._sightings += 1
             form = forms[run] = _Form(shown, self._sightings)
             if len(forms) > 2 * self.max_forms_per_term:

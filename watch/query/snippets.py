@@ -14,7 +14,7 @@ from watch.query.terms import NEAR
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from watch.normalize import Token
+    from watch.normalize import Spans
     from watch.query import DocumentWords, Match
 
 ELLIPSIS = "…"
@@ -52,9 +52,8 @@ def snippets(
     >>> snippets(doc, compile_query("quorum").match(doc), width=20)
     ['… Box with «Quorum».']
     """
-    tokens = doc.tokens
     spans = _occurrence_spans(doc, match)
-    windows: list[tuple[int, int]] = []  # token index ranges [first, last]
+    windows: list[tuple[int, int]] = []  # word index ranges [first, last]
     for term in match.terms:
         shown = 0
         for start, end in match.occurrences.get(term, ()):
@@ -64,8 +63,8 @@ def snippets(
                 continue
             shown += 1
             if not any(first <= start and end - 1 <= last for first, last in windows):
-                windows.append(_grow(doc.text, tokens, start, end - 1, width))
-    excerpts = _merge(_char_range(doc.text, tokens, window) for window in windows)
+                windows.append(_grow(doc.text, doc.spans, start, end - 1, width))
+    excerpts = _merge(_char_range(doc.text, doc.spans, window) for window in windows)
     return [_render(doc.text, excerpt, spans) for excerpt in excerpts]
 
 
@@ -75,7 +74,7 @@ def _occurrence_spans(doc: DocumentWords, match: Match) -> list[tuple[int, int]]
     A ``NEAR`` occurrence covers both sides and the words between them: only the sides are
     marked.
     """
-    tokens = doc.tokens
+    starts, ends = doc.spans
     ranges: list[tuple[int, int]] = []
     for term, found in match.occurrences.items():
         if term.kind == NEAR:
@@ -86,9 +85,7 @@ def _occurrence_spans(doc: DocumentWords, match: Match) -> list[tuple[int, int]]
                 if any(low <= start and end <= high for low, high in found)
             ]
         ranges.extend(found)
-    return _merge(
-        (tokens[start].start, tokens[end - 1].end) for start, end in ranges if end > start
-    )
+    return _merge((starts[start], ends[end - 1]) for start, end in ranges if end > start)
 
 
 def _collapsed_length(text: str) -> int:
@@ -96,31 +93,24 @@ def _collapsed_length(text: str) -> int:
     return len(" ".join(text.split()))
 
 
-def _grow(
-    text: str, tokens: Sequence[Token], first: int, last: int, width: int
-) -> tuple[int, int]:
-    """Extend the token range ``[first, last]`` alternately left and right within ``width``."""
+def _grow(text: str, spans: Spans, first: int, last: int, width: int) -> tuple[int, int]:
+    """Extend the word range ``[first, last]`` alternately left and right within ``width``."""
+    starts, ends = spans
     grew = True
     while grew:
         grew = False
-        if (
-            first > 0
-            and _collapsed_length(text[tokens[first - 1].start : tokens[last].end]) <= width
-        ):
+        if first > 0 and _collapsed_length(text[starts[first - 1] : ends[last]]) <= width:
             first -= 1
             grew = True
-        if (
-            last < len(tokens) - 1
-            and _collapsed_length(text[tokens[first].start : tokens[last + 1].end]) <= width
-        ):
+        if last < len(starts) - 1 and _collapsed_length(text[starts[first] : ends[last + 1]]) <= width:
             last += 1
             grew = True
     return first, last
 
 
-def _char_range(text: str, tokens: Sequence[Token], window: tuple[int, int]) -> tuple[int, int]:
-    """The characters of a token range, widened to the whitespace around it (within reason)."""
-    start, end = tokens[window[0]].start, tokens[window[1]].end
+def _char_range(text: str, spans: Spans, window: tuple[int, int]) -> tuple[int, int]:
+    """The characters of a word range, widened to the whitespace around it (within reason)."""
+    start, end = spans.starts[window[0]], spans.ends[window[1]]
     floor, ceiling = max(0, start - _MAX_WORD_OVERHANG), min(len(text), end + _MAX_WORD_OVERHANG)
     while start > floor and not text[start - 1].isspace():
         start -= 1
