@@ -9,21 +9,19 @@ average), in one process and one run, both sides read the same fresh ``HtmlRespo
 * **watch**: everything watch does with a page, in crawl order, each step timed:
   ``parse`` (``response.selector.root``: parsel's one lxml parse, shared by every other step),
   ``text`` (:func:`watch.text.visible_text`), ``date`` (htmldate on the tree), ``language``,
-  ``fingerprint``, ``links`` (the crawl rule's :class:`spiders.links.PageLinkExtractor`),
+  ``words`` (the page's one tokenisation, ``DocumentWords.from_page``, and the content
+  fingerprint it gives), ``links`` (the crawl rule's :class:`spiders.links.PageLinkExtractor`),
   ``scope`` (:class:`watch.scope.CrawlScope` taking the page's links as the scope middleware
-  hands them over: canonical forms, sites, queues), ``words`` (``DocumentWords`` of the title and
-  text), ``equation`` (the seed's equation and each of its terms, as ``pipelines/match.py``
-  asks them), ``near misses`` (``NearMissCollector``) and ``simhash`` (the words of the text and
-  their simhash, as ``pipelines/dedup.py`` computes them).
+  hands them over: canonical forms, sites, queues), ``equation`` (the seed's equation and each of
+  its terms, as ``pipelines/match.py`` asks them), ``near misses`` (``NearMissCollector``) and
+  ``simhash`` (of the same words, as ``pipelines/dedup.py`` takes it).
 
 Times are CPU time (``time.process_time``) per page: the best of ``--rounds`` rounds after one
 warm-up round (which loads the language model and fills the caches of words and sites), the two
-sides alternating so that they share the machine's noise. Tokenising is timed apart as well (the
-words of the text, twice, and the tokens of the title and text: what the fingerprint, the
-simhash and ``DocumentWords`` each do today), to tell its share. The work is checked: every page
+sides alternating so that they share the machine's noise. The work is checked: every page
 gives a title or text, links, and the scope takes them; the run fails otherwise. The last line is
-JSON: ``ratio`` (watch ÷ bare CPU per page), ``watch_ms_per_page``, ``bare_ms_per_page``,
-``tokenise_ms_per_page`` and ``peak_rss_mb`` (of the whole process).
+JSON: ``ratio`` (watch ÷ bare CPU per page), ``watch_ms_per_page``, ``bare_ms_per_page`` and
+``peak_rss_mb`` (of the whole process).
 """
 
 from __future__ import annotations
@@ -41,13 +39,12 @@ from typing import TYPE_CHECKING
 from scrapy.http import HtmlResponse
 
 from spiders.links import PageLinkExtractor
-from watch.fingerprints import content_fingerprint, simhash
 from watch.metadata import detect_language, published_date
-from watch.normalize import tokenize, words
 from watch.query import DocumentWords, QuerySet
 from watch.query.nearmiss import NearMissCollector
 from watch.scope import CrawlScope
 from watch.text import visible_text
+from watch.urls import crawl_target, site_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -56,8 +53,7 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "realpages"
 #: The seed's equation (README).
 EQUATION = 'Quorum OR Carata OR Poligma Or Nationbuilder Or "Digital Box" OR "Blue State Digital"'
 STEPS = (
-    "parse", "text", "date", "language", "fingerprint", "links", "scope", "words", "equation",
-    "near misses", "simhash",
+    "parse", "text", "date", "language", "words", "links", "scope", "equation", "near misses", "simhash",
 )  # fmt: skip
 #: Texts with fewer words get no simhash (``pipelines.dedup.MIN_WORDS_FOR_NEAR``).
 MIN_WORDS_FOR_SIMHASH = 20
@@ -117,6 +113,9 @@ class Watch:
         """CPU seconds per step over every page, and counts of the work done."""
         spent: dict[str, float] = dict.fromkeys(STEPS, 0.0)
         done: defaultdict[str, int] = defaultdict(int)
+        # Every round reads links as new: in a crawl, only the pages of one site share their menus.
+        crawl_target.cache_clear()
+        site_of.cache_clear()
         # The crawl's scope: every page is a seed of its own site, read at level 1.
         scope: CrawlScope[None] = CrawlScope(site_depth=5, pages_per_site=10)
         for url, _ in pages:
@@ -135,25 +134,23 @@ class Watch:
             t3 = clock()
             detect_language(page.text, page.lang)
             t4 = clock()
-            content_fingerprint(page.title, page.text)
+            doc = DocumentWords.from_page(page.title, page.text)
+            doc.fingerprint  # noqa: B018 (computed here, as watch.analysis does)
             t5 = clock()
             links = self.link_extractor.extract_links(response)
             t6 = clock()
             released = scope.page_read(slots[url], 200, [(link.url, None) for link in links])
             t7 = clock()
-            doc = DocumentWords.from_text(f"{page.title}\n{page.text}")
-            t8 = clock()
             self.terms.match(doc)
             matched = self.queries.match(doc)
-            t9 = clock()
+            t8 = clock()
             self.near_misses.add(doc, url)
+            t9 = clock()
+            if len(doc.body_words) >= MIN_WORDS_FOR_SIMHASH:
+                doc.simhash  # noqa: B018
             t10 = clock()
-            text_words = words(page.text)
-            if len(text_words) >= MIN_WORDS_FOR_SIMHASH:
-                simhash(text_words)
-            t11 = clock()
             for step, seconds in zip(STEPS, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5,
-                                             t7 - t6, t8 - t7, t9 - t8, t10 - t9, t11 - t10)):  # fmt: skip
+                                             t7 - t6, t8 - t7, t9 - t8, t10 - t9)):  # fmt: skip
                 spent[step] += seconds
             done["read"] += bool(page.title or page.text)
             done["links"] += len(links)
@@ -161,19 +158,6 @@ class Watch:
             done["matched"] += bool(matched)
         done["scope_events"] = sum(scope.events.values())
         return spent, done
-
-
-def tokenise_round(pages: Sequence[tuple[str, bytes]]) -> float:
-    """CPU seconds tokenising as the steps above do: the words of the text twice (fingerprint,
-    simhash) and the tokens of title and text once (``DocumentWords``)."""
-    texts = [visible_text(response.selector.root) for response in responses(pages)]
-    gc.collect()
-    started = time.process_time()
-    for page in texts:
-        words(page.text)
-        words(page.text)
-        tokenize(f"{page.title}\n{page.text}")
-    return time.process_time() - started
 
 
 # -- run --------------------------------------------------------------------------------------
@@ -195,20 +179,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     bare_round(pages)  # warm-up
     watch_rounds: list[dict[str, float]] = []
     bare_times: list[tuple[float, float]] = []
-    tokenise_times: list[float] = []
     for _ in range(rounds):
         spent, done = watch.round(pages)
         bare_seconds, bare_parsing, bare_links = bare_round(pages)
         watch_rounds.append(spent)
         bare_times.append((bare_seconds, bare_parsing))
-        tokenise_times.append(tokenise_round(pages))
         if done["read"] != count or done["links"] < count or not done["scope_events"] or not bare_links:
             raise SystemExit(f"work not done: watch {dict(done)}, bare {bare_links} links")
     best = min(watch_rounds, key=lambda spent: sum(spent.values()))
     watch_ms = 1000 * sum(best.values()) / count
     bare_seconds, bare_parsing = min(bare_times)
     bare_ms = 1000 * bare_seconds / count
-    tokenise_ms = 1000 * min(tokenise_times) / count
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
     print(f"bench.page: {count} corpus pages, CPU ms per page, best of {rounds} rounds")
@@ -220,11 +201,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(
         f"{'bare total':<14}{bare_ms:>9.2f}   (parsel title + a::attr(href) + urljoin;"
         f" parse {1000 * bare_parsing / count:.2f})"
-    )
-    tokenising_steps = 1000 * sum(best[step] for step in ("fingerprint", "words", "simhash")) / count
-    print(
-        f"fingerprint + words + simhash, each tokenising the text today: {tokenising_steps:.2f} ms/page"
-        f" ({tokenising_steps / watch_ms:.0%}); the tokenising alone, timed apart: {tokenise_ms:.2f} ms/page"
     )
     print(
         f"work done per round: {done['read']} pages read, {done['matched']} matching the seed's equation;"
@@ -238,7 +214,6 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "ratio": round(watch_ms / bare_ms, 2),
                 "watch_ms_per_page": round(watch_ms, 2),
                 "bare_ms_per_page": round(bare_ms, 2),
-                "tokenise_ms_per_page": round(tokenise_ms, 2),
                 "peak_rss_mb": round(peak_rss_mb, 1),
             }
         )

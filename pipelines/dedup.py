@@ -50,8 +50,8 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 
-from watch.fingerprints import NearDuplicateIndex, content_fingerprint, simhash
-from watch.normalize import words
+from watch.fingerprints import NearDuplicateIndex
+from watch.query.document import DocumentWords
 
 if TYPE_CHECKING:
     # typing.Self requires Python 3.11
@@ -127,10 +127,16 @@ class DedupPipeline:
         """Hold ``item`` until the crawl ends, with what deciding on it will need: always raises."""
         adapter = ItemAdapter(item)
         self.stats.inc_value("watch/dedup/documents")
-        text = adapter.get("text") or ""
-        text_words = words(text)
-        has_words = bool(text_words) or bool(words(adapter.get("title") or ""))
-        fingerprint = adapter.get("fingerprint") or content_fingerprint(adapter.get("title") or "", text)
+        # The spider read the page's words once; a document from elsewhere is read here.
+        doc = adapter.get("words") or DocumentWords.from_page(adapter.get("title") or "", adapter.get("text") or "")
+        has_words = bool(doc.words)
+        fingerprint = adapter.get("fingerprint") or doc.fingerprint
+        comparable = len(doc.body_words) >= MIN_WORDS_FOR_NEAR
+        near_hash = doc.simhash if comparable else None
+        # Held until the end: keep only what the feeds need.
+        doc.release()
+        if "words" in adapter:
+            adapter["words"] = None
         if not self.keep_text and "text" in adapter:
             adapter["text"] = ""
         if not self._held:
@@ -138,8 +144,7 @@ class DedupPipeline:
                 "Holding documents until the crawl ends, so that duplicates found later can still be"
                 " folded into them (watch/dedup/...)"
             )
-        comparable = len(text_words) >= MIN_WORDS_FOR_NEAR
-        self._held.append(_Held(adapter, fingerprint, simhash(text_words) if comparable else None, has_words))
+        self._held.append(_Held(adapter, fingerprint, near_hash, has_words))
         raise HeldForDeduplication(f"held until the crawl ends: {adapter.get('url')}", log_level="DEBUG")
 
     async def close_spider(self) -> None:

@@ -102,7 +102,8 @@ class QueryMatchPipeline:
         """Return ``item`` with its match explained, or raise ``DropItem`` if nothing matches."""
         adapter = ItemAdapter(item)
         url = adapter.get("url") or ""
-        doc = DocumentWords.from_text(f"{adapter.get('title') or ''}\n{adapter.get('text') or ''}")
+        # The spider read the page's words once; a document from elsewhere is read here.
+        doc = adapter.get("words") or DocumentWords.from_page(adapter.get("title") or "", adapter.get("text") or "")
         self.stats.inc_value("watch/match/documents")
         for text in self._terms.match(doc):
             self.stats.inc_value(f"watch/match/term/{text}")

@@ -164,6 +164,7 @@ class WatchSpider(CrawlSpider):
             fingerprint=page.fingerprint,
             text=page.text,
             read_order=response.meta.get(READ_ORDER_KEY, ()),
+            words=page.words,
         )
 
     def page_error(self, failure: Failure) -> None:

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from watch.urls import DEFAULT_TRACKING_PARAMETERS, TrackingParameters, canonicalize, is_crawlable, site_of
+from watch.urls import (
+    DEFAULT_TRACKING_PARAMETERS,
+    TrackingParameters,
+    _canonicalize,
+    canonicalize,
+    is_crawlable,
+    site_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -109,3 +116,41 @@ def test_canonicalize_ignores_tracking_parameters(parts: tuple, tracking: list, 
     with_tracking = pairs + tracking
     random.shuffle(with_tracking)
     assert canonicalize(_join(base, with_tracking, fragment)) == canonicalize(_join(base, pairs))
+
+
+_URL_TEXT = st.text(alphabet="aZ09.-_~!$&'()*+,;=:@/%?#[] éA", max_size=30)
+
+
+@given(
+    st.sampled_from(["http", "https", "HTTP"]),
+    st.from_regex(r"[a-zA-Z0-9][a-zA-Z0-9.-]{0,20}", fullmatch=True),
+    st.sampled_from(["", ":80", ":443", ":8080", ":0080", ":99999"]),
+    _URL_TEXT,
+)
+def test_canonicalize_short_cut_gives_the_full_steps_result(scheme: str, host: str, port: str, rest: str) -> None:
+    url = f"{scheme}://{host}{port}/{rest}"
+    try:
+        expected = _canonicalize(url)
+    except ValueError:  # a URL w3lib cannot read: the short cut must not hide the error
+        with pytest.raises(ValueError):
+            canonicalize(url)
+        return
+    assert canonicalize(url) == expected
+
+
+def test_canonicalize_short_cut_on_real_links() -> None:
+    import gzip
+
+    from scrapy.http import HtmlResponse
+
+    from spiders.links import PageLinkExtractor
+    from tests.conftest import REPO
+
+    extractor = PageLinkExtractor()
+    checked = 0
+    for path in sorted((REPO / "corpus" / "realpages").glob("*.html.gz"))[:40]:
+        response = HtmlResponse("https://www.example.test/page", body=gzip.decompress(path.read_bytes()))
+        for link in extractor.extract_links(response):
+            assert canonicalize(link.url) == _canonicalize(link.url), link.url
+            checked += 1
+    assert checked > 1000

@@ -15,8 +15,8 @@ from functools import lru_cache
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from watch.fingerprints import content_fingerprint
 from watch.metadata import detect_language, published_date
+from watch.query.document import DocumentWords
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,6 +38,9 @@ class PageAnalysis:
     published: str
     language: str
     fingerprint: str
+    #: The page's words, read once: they serve the fingerprint, the simhash, the equations and
+    #: the near misses (:class:`watch.query.document.DocumentWords`).
+    words: DocumentWords
 
 
 def analyse_page(root: HtmlElement, url: str, extractor: str = VISIBLE_TEXT) -> PageAnalysis:
@@ -46,8 +49,8 @@ def analyse_page(root: HtmlElement, url: str, extractor: str = VISIBLE_TEXT) -> 
     ``extractor`` is the dotted path of the text extractor (``WATCH_TEXT_EXTRACTOR``), a function
     that takes the page's tree and returns its :class:`watch.text.PageText` without modifying the
     tree, which other readers share. The date is read from the same tree, the language from the
-    text (:mod:`watch.metadata`), the fingerprint from the title and text
-    (:func:`watch.fingerprints.content_fingerprint`).
+    text (:mod:`watch.metadata`); the title and text are split into words once
+    (:meth:`DocumentWords.from_page`), which gives the fingerprint and serves every later step.
 
     >>> from watch.text import parse_html
     >>> root = parse_html("<html lang=fr><title>Élections</title><p>Le quorum est atteint.</p>")
@@ -56,12 +59,14 @@ def analyse_page(root: HtmlElement, url: str, extractor: str = VISIBLE_TEXT) -> 
     ('Élections', 'Le quorum est atteint.', 'fr', 16)
     """
     page = _extractor(extractor)(root)
+    words = DocumentWords.from_page(page.title, page.text)
     return PageAnalysis(
         title=page.title,
         text=page.text,
         published=published_date(root, url),
         language=detect_language(page.text, page.lang),
-        fingerprint=content_fingerprint(page.title, page.text),
+        fingerprint=words.fingerprint,
+        words=words,
     )
 
 

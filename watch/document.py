@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from watch.query.document import DocumentWords
 
 
 @dataclass
@@ -37,10 +41,13 @@ class Document:
     #: Where the page stands in the crawl's read order (level, site order, rank in the site):
     #: which of two copies came first. Never exported.
     read_order: tuple[int, ...] = ()
+    #: The title's and text's words, read once by the spider for every later step (matching,
+    #: deduplication); dropped once used. Never exported.
+    words: DocumentWords | None = field(default=None, repr=False, compare=False)
 
 
 #: Fields carried through the pipelines but never exported.
-_INTERNAL = frozenset({"text", "read_order"})
+_INTERNAL = frozenset({"text", "read_order", "words"})
 #: Feed columns, in order, without the full text.
 EXPORT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Document) if f.name not in _INTERNAL)
 #: Feed columns when the user asks for the full text (``-a with_text=1``).

@@ -41,10 +41,9 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
-from urllib.parse import urlsplit
 
 from watch.netsafety import host_refusal
-from watch.urls import TrackingParameters, canonicalize, is_crawlable, site_of
+from watch.urls import TrackingParameters, canonicalize, crawl_target, site_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -237,9 +236,10 @@ class SiteFrontier(Generic[P]):
                 self._refunds += 1
             if self.level > 0:  # the start page's links are not followed: its seeds are
                 for position, (url, payload) in enumerate(slot.links):
-                    if not is_crawlable(url):
+                    target = crawl_target(url)
+                    if target is None:
                         self.events["not_http"] += 1
-                    elif site_of(url) == self.name:
+                    elif target.site == self.name:
                         self._enqueue(url, payload)
                     else:
                         outbound.append(Entry((*self.order, self._expanded, position), url, payload))
@@ -315,12 +315,13 @@ class CrawlScope(Generic[P]):
 
     def add_seed(self, url: str, payload: P) -> None:
         """Add a level-1 entry URL, in seed order. Seeds on the start page's site are refused."""
-        if not is_crawlable(url):
+        target = crawl_target(url)
+        if target is None:
             self._events["not_http"] += 1
             return
-        if self._refused(url):
+        if self._refused(target.host):
             return
-        name = site_of(url)
+        name = target.site
         if name in self._sites:
             self._events["seed_on_known_site"] += 1
             return
@@ -391,7 +392,8 @@ class CrawlScope(Generic[P]):
         will be given back with :meth:`page_failed` ``moved``); when it has none, or when the
         target was read already, the redirect is refused: :class:`RedirectRefused` is raised.
         """
-        if self._refused(target_url):
+        target = crawl_target(target_url)
+        if target is not None and self._refused(target.host):
             raise RedirectRefused(target_url, "private_address")
         name = site_of(target_url)
         if name == key.site:
@@ -451,10 +453,12 @@ class CrawlScope(Generic[P]):
     def _placed(self, released: list[Release[P]], outbound: list[Entry[P]]) -> list[Release[P]]:
         """Place a site's links to other sites: known, refused, too deep or next level."""
         for entry in outbound:
-            name = site_of(entry.url)
+            target = crawl_target(entry.url)
+            assert target is not None  # the site handed back only crawlable links
+            name = target.site
             if name in self._sites:
                 self._events["known_site_link"] += 1
-            elif self._refused(entry.url):
+            elif self._refused(target.host):
                 pass
             elif self.level + 1 > self.site_depth:
                 self._too_deep_link(name)
@@ -467,11 +471,10 @@ class CrawlScope(Generic[P]):
         self._events["too_deep_link"] += 1
         self._too_deep[name] += 1
 
-    def _refused(self, url: str) -> bool:
-        """Whether ``url``'s host is refused for safety (counted, and listed in the coverage)."""
+    def _refused(self, host: str) -> bool:
+        """Whether ``host`` is refused for safety (counted, and listed in the coverage)."""
         if self._allow_private:
             return False
-        host = urlsplit(url).hostname or ""
         refusal = host_refusal(host)
         if refusal is None:
             return False
