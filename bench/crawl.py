@@ -23,9 +23,11 @@ For each crawl: pages fetched (robots.txt apart), wall time of the process (star
 the crawl window (first to last request), CPU seconds and peak RSS of the crawl process
 (``os.wait4``), and the CPU the mock web spent serving it. ``pages/s`` is pages over wall time.
 For watch, the level barrier: at the end of each level, the time nothing is in flight (``gap``:
-last answer of level L to first request of level L+1), the wait for the new sites' robots.txt
-(``robots``: first request to first page of level L+1) and the ``drain`` (the time before the last
-answer of level L during which fewer than half of watch's concurrent requests were in flight).
+last answer of level L to first request of level L+1), the part of it before watch logs
+"Level L+1" (``backlog``: finishing the last pages, noticing the idle), the wait for the new
+sites' robots.txt (``robots``: first request to first page of level L+1) and the ``drain`` (the
+time before the last answer of level L during which fewer than half of watch's concurrent requests
+were in flight: the level running out of work, or watch out of CPU).
 
 The last line is JSON: ``{"latency_s", "bare_pages_per_s", "watch_pages_per_s", "ratio",
 "bare_cpu_s", "watch_cpu_s", "bare_peak_rss_mb", "watch_peak_rss_mb", "rss_ratio",
@@ -44,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,17 +118,25 @@ class Barrier:
     level: int
     #: Last answer of this level to the first request of the next: nothing of either in flight.
     gap_s: float
+    #: Last answer of this level to watch's "Level L+1" log line: watch finishing the level's
+    #: last pages (a CPU backlog) and noticing it is idle. The rest of ``gap_s`` is dispatch.
+    backlog_s: float
     #: First request of the next level (a robots.txt) to its first page.
     robots_s: float
     #: Before the last answer of this level, the time fewer than half the concurrency was in flight
-    #: (since the level started).
-    drain_s: float
+    #: (since the level started); ``None`` without latency, when nothing stays in flight.
+    drain_s: float | None
 
 
 def barriers(
-    requests: tuple[RecordedRequest, ...], levels: dict[str, int], latency: float, concurrency: int
+    requests: tuple[RecordedRequest, ...],
+    levels: dict[str, int],
+    latency: float,
+    concurrency: int,
+    level_starts: dict[int, float],
 ) -> list[Barrier]:
-    """The barrier at the end of each level, from the server's log.
+    """The barrier at the end of each level, from the server's log and the times watch started
+    each level (``level_starts``, on the server log's clock).
 
     A request is taken as in flight from its arrival to its arrival plus ``latency`` (the server
     sleeps that long, then writes a body it holds ready).
@@ -133,8 +144,8 @@ def barriers(
     >>> from mockweb.server import RecordedRequest as R
     >>> log = (R("GET", "http://a.test/", 0.0, {}), R("GET", "http://b.test/robots.txt", 1.5, {}),
     ...        R("GET", "http://b.test/", 2.0, {}))
-    >>> barriers(log, {"a.test": 1, "b.test": 2}, 1.0, 2)
-    [Barrier(level=1, gap_s=0.5, robots_s=0.5, drain_s=1.0)]
+    >>> barriers(log, {"a.test": 1, "b.test": 2}, 1.0, 2, {1: 0.0, 2: 1.25})
+    [Barrier(level=1, gap_s=0.5, backlog_s=0.25, robots_s=0.5, drain_s=1.0)]
     """
     by_level: dict[int, list[RecordedRequest]] = {}
     for request in requests:
@@ -150,8 +161,33 @@ def barriers(
         first_page = min(
             (r.time for r in following if urlsplit(r.url).path != "/robots.txt"), default=start_next
         )
-        drain = end - _last_busy(requests, start, end, latency, concurrency)
-        found.append(Barrier(level, start_next - end, first_page - start_next, drain))
+        drain = end - _last_busy(requests, start, end, latency, concurrency) if latency else None
+        backlog = level_starts.get(level + 1, start_next) - end
+        found.append(Barrier(level, start_next - end, backlog, first_page - start_next, drain))
+    return found
+
+
+_LEVEL_LINE = re.compile(
+    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\.(\d{3}) \[spiders\.scope\] INFO: Level (\d+): (\d+) site\(s\)",
+    re.M,
+)
+#: watch's log format in the benchmark: Scrapy's, with milliseconds.
+LOG_FORMAT = "%(asctime)s.%(msecs)03d [%(name)s] %(levelname)s: %(message)s"
+
+
+def logged_levels(log: str, clock_offset: float) -> dict[int, tuple[float, int]]:
+    """Level -> (when watch started it, sites) from its "Level L: N site(s)" lines, on the clock
+    that is ``clock_offset`` seconds behind the wall clock (``time.time() - time.monotonic()``).
+
+    >>> line = "2026-01-02 03:04:05.250 [spiders.scope] INFO: Level 2: 60 site(s), 60 page(s)"
+    >>> stamp = time.mktime(time.strptime("2026-01-02 03:04:05", "%Y-%m-%d %H:%M:%S"))
+    >>> logged_levels(line, stamp - 10.0)
+    {2: (10.25, 60)}
+    """
+    found = {}
+    for stamp, millis, level, sites in _LEVEL_LINE.findall(log):
+        wall = time.mktime(time.strptime(stamp, "%Y-%m-%d %H:%M:%S")) + int(millis) / 1000
+        found[int(level)] = (wall - clock_offset, int(sites))
     return found
 
 
@@ -217,7 +253,7 @@ def _watch_command(feed: Path) -> list[str]:
     """watch's crawl of the same web, with the seed's equation and the scope that covers levels 0-5."""
     scope = ["-a", f"pages_per_site={PAGES_PER_SITE}", "-a", f"site_depth={LEVELS}"]
     start = ["-a", f"start_url={START_URL}", "-a", f"query={EQUATION}"]
-    return [*_SCRAPY, "crawl", "expertblogs", *start, *scope, "-O", str(feed)]
+    return [*_SCRAPY, "crawl", "expertblogs", *start, *scope, "-s", f"LOG_FORMAT={LOG_FORMAT}", "-O", str(feed)]
 
 
 def _python_path(env: dict[str, str]) -> list[str]:
@@ -232,10 +268,9 @@ def _crawl_env(web: MockWeb) -> dict[str, str]:
     return env
 
 
-_LEVEL_LINE = re.compile(r"Level (\d+): (\d+) site\(s\)")
-
-
-def check(bench: BenchWeb, bare: Measure, watch: Measure, watch_log: Path, feed: Path) -> list[str]:
+def check(
+    bench: BenchWeb, bare: Measure, watch: Measure, levels_logged: dict[int, int], feed: Path
+) -> list[str]:
     """Every way either crawl fell short of the work; empty when both did it."""
     problems = []
     for measure, expected in ((bare, bench.required | bench.beyond), (watch, bench.required)):
@@ -246,8 +281,7 @@ def check(bench: BenchWeb, bare: Measure, watch: Measure, watch_log: Path, feed:
     touched = {urlsplit(r.url).hostname for r in watch.requests} & deep
     if touched:
         problems.append(f"watch sent requests to {len(touched)} level-{LEVELS + 1} site(s)")
-    levels_logged = {int(level): int(count) for level, count in _LEVEL_LINE.findall(watch_log.read_text("utf-8"))}
-    sizes = dict(enumerate(level_sizes(len([s for s, level in bench.levels.items() if 1 <= level <= LEVELS])), start=1))
+    sizes = dict(Counter(level for level in bench.levels.values() if 1 <= level <= LEVELS))
     if levels_logged != sizes:
         problems.append(f"watch's levels {levels_logged} are not the web's {sizes}")
     exported = {json.loads(line)["url"] for line in feed.read_text("utf-8").splitlines() if line.strip()}
@@ -280,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{'/'.join(map(str, level_sizes(sites)))}, {PAGES_PER_SITE} real pages each; "
         f"{len(bench.beyond)} level-6 pages; latency {latency} s; {len(bench.planted)} pages hold a term"
     )
+    # The server logs time.monotonic(), watch's log the wall clock.
+    clock_offset = time.time() - time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as scratch:
         work = Path(scratch)
         logs = args.logs.resolve() if args.logs else work
@@ -296,11 +332,15 @@ def main(argv: list[str] | None = None) -> int:
         print(HEADER)
         print(bare.row())
         print(watch.row())
-        found = barriers(watch.requests, bench.levels, latency, settings.base.CONCURRENT_REQUESTS)
-        print("watch's level barrier (s): level  gap  robots.txt  drain")
-        for barrier in found:
-            print(f"  {barrier.level} -> {barrier.level + 1}  {barrier.gap_s:6.2f}  {barrier.robots_s:6.2f}  {barrier.drain_s:6.2f}")
-        problems = check(bench, bare, watch, logs / "watch.log", feed)
+        logged = logged_levels((logs / "watch.log").read_text("utf-8"), clock_offset)
+        starts = {level: moment for level, (moment, _) in logged.items()}
+        found = barriers(watch.requests, bench.levels, latency, settings.base.CONCURRENT_REQUESTS, starts)
+        print("watch's level barrier, s: levels    gap  backlog  robots.txt  drain")
+        for b in found:
+            drain = "-" if b.drain_s is None else f"{b.drain_s:.2f}"
+            print(f"{b.level:>29} -> {b.level + 1}{b.gap_s:7.2f}{b.backlog_s:9.2f}{b.robots_s:12.2f}{drain:>7}")
+        sites_logged = {level: sites for level, (_, sites) in logged.items()}
+        problems = check(bench, bare, watch, sites_logged, feed)
     for problem in problems:
         print(problem)
     if problems:

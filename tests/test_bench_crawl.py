@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse
@@ -21,7 +22,7 @@ from scrapy.linkextractors import LinkExtractor
 
 import bench.crawl
 import bench.crawl_web
-from bench.crawl import barriers
+from bench.crawl import Measure, barriers, check
 from bench.crawl_web import CORPUS, LEVELS, PAGES_PER_SITE, START_URL, TERMS, build_bench_web, level_sizes
 from mockweb.server import RecordedRequest, Resource, resource_key
 from tests.conftest import REPO
@@ -147,10 +148,34 @@ def test_barriers_from_a_log() -> None:
         request("http://b.test/robots.txt", 3.0), request("http://b.test/", 4.0),
         request("http://c.test/robots.txt", 6.0), request("http://c.test/", 7.0),
     )  # fmt: skip
-    found = barriers(log, {"a.test": 1, "b.test": 2, "c.test": 3}, latency=1.0, concurrency=4)
-    assert [(b.level, b.gap_s, b.robots_s, b.drain_s) for b in found] == [
-        (1, 1.0, 1.0, 1.0),  # half of 4 in flight until 1.0, the last answer at 2.0
-        (2, 1.0, 1.0, 2.0),  # never half: the whole level, 3.0 to 5.0
+    levels = {"a.test": 1, "b.test": 2, "c.test": 3}
+    found = barriers(log, levels, latency=1.0, concurrency=4, level_starts={2: 2.5, 3: 5.5})
+    assert [(b.level, b.gap_s, b.backlog_s, b.robots_s, b.drain_s) for b in found] == [
+        (1, 1.0, 0.5, 1.0, 1.0),  # half of 4 in flight until 1.0, the last answer at 2.0
+        (2, 1.0, 0.5, 1.0, 2.0),  # never half: the whole level, 3.0 to 5.0
+    ]
+
+
+def _measure(name: str, urls: set[str]) -> Measure:
+    requests = tuple(RecordedRequest("GET", url, float(i), {}) for i, url in enumerate(sorted(urls)))
+    return Measure(name, requests, wall_s=1.0, cpu_s=1.0, peak_rss_mb=1.0, server_cpu_s=0.0)
+
+
+def test_check_fails_a_crawl_that_did_not_do_the_work(tmp_path: Path) -> None:
+    feed = tmp_path / "watch.jsonl"
+    feed.write_text("".join(json.dumps({"url": url}) + "\n" for url in QUICK.planted))
+    levels = dict(enumerate(level_sizes(30), start=1))
+    bare = _measure("bare", set(QUICK.required | QUICK.beyond))
+    watch = _measure("watch", set(QUICK.required))
+    assert check(QUICK, bare, watch, levels, feed) == []
+    one_short = _measure("watch", set(QUICK.required) - {START_URL})
+    assert check(QUICK, bare, one_short, levels, feed) == ["watch fetched 1 page(s) too few and 0 too many"]
+    too_deep = _measure("watch", set(QUICK.required | {QUICK.planted_beyond}))
+    assert "watch sent requests to 1 level-6 site(s)" in check(QUICK, bare, too_deep, levels, feed)
+    assert check(QUICK, bare, watch, {**levels, 5: 1}, feed)
+    feed.write_text(json.dumps({"url": START_URL}) + "\n")
+    assert check(QUICK, bare, watch, levels, feed) == [
+        "watch exported 1 document(s), 0 of the 12 pages that hold a term, and 1 other(s)"
     ]
 
 
