@@ -1,22 +1,38 @@
-"""``python -m bench.crawl``: watch's ``expertblogs`` against a bare Scrapy spider, on one web.
+"""``python -m bench.crawl``: watch's ``expertblogs`` against a bare Scrapy spider, on real pages
+with latency.
 
-The local web (:func:`build_bench_web`) has ``--sites`` sites (270 by default) of exactly
-:data:`PAGES_PER_SITE` pages each, over five levels: a portal page lists the level-1 sites, and
-each site of level L links to sites of level L+1, back to a site of level L-1 and to the portal.
-Every site having exactly as many pages as watch's page budget, and no site lying deeper than
-level 5, watch (``pages_per_site=10``, ``site_depth=5``) and the bare spider (which follows every
-link) must fetch the same pages: the benchmark checks that they do, from the server's log, and
-fails when either crawl did less than the whole web.
+The web (:mod:`bench.crawl_web`): ``--sites`` sites (270) of 10 real pages each on levels 1-5,
+plus one-page level-6 sites, served by :class:`~mockweb.MockWeb` with every answer (robots.txt
+and 404s included) delayed by ``--latency`` seconds (0.25), as a distant server would. Pages are
+gzip-encoded, as real servers send them.
 
-Both crawls run as subprocesses with the project's engine settings (concurrency, robots.txt,
-breadth-first queues), one after the other, against the same :class:`~mockweb.MockWeb`. For each:
-wall time of the process, pages fetched (from the server log, robots.txt apart), CPU seconds and
-peak RSS of the crawl process (``os.wait4``). ``pages/s`` is pages over the process's wall time,
-start-up included; the crawl window (first to last request) is printed beside it. The last line
-is ``{"bare_pages_per_s": …, "watch_pages_per_s": …, "ratio": …}``, ratio = watch / bare.
+Two crawls run one after the other, as subprocesses, against the same web:
 
-:class:`BareSpider` is the baseline: run by ``scrapy runspider`` on this file, outside the
-project, with only the shared settings.
+* **bare**: :class:`bench.bare_spider.BareSpider`, a bare follow-all-links spider (``response.css("a::attr(href)")``)
+  with Scrapy's default concurrency (16 requests, 8 per site) and the project's other engine
+  settings (robots.txt obeyed, retries, timeouts, breadth-first queues). It follows everything,
+  so it also reads the level-6 pages: they count in its pages, as work it did.
+* **watch**: ``scrapy crawl expertblogs`` with the seed's equation, five levels of sites and ten
+  pages per site, with the project's settings (32 requests, 2 per site).
+
+Both must fetch every page of levels 0-5 (checked from the server's log); watch must request
+nothing on level 6, not even robots.txt, and export exactly the pages where a term of the equation
+was planted. Either failing ends the benchmark with status 1; speed never does.
+
+For each crawl: pages fetched (robots.txt apart), wall time of the process (start-up included),
+the crawl window (first to last request), CPU seconds and peak RSS of the crawl process
+(``os.wait4``), and the CPU the mock web spent serving it. ``pages/s`` is pages over wall time.
+For watch, the level barrier: at the end of each level, the time nothing is in flight (``gap``:
+last answer of level L to first request of level L+1), the part of it before watch logs
+"Level L+1" (``backlog``: finishing the last pages, noticing the idle), the wait for the new
+sites' robots.txt (``robots``: first request to first page of level L+1) and the ``drain`` (the
+time before the last answer of level L during which fewer than half of watch's concurrent requests
+were in flight: the level running out of work, or watch out of CPU).
+
+The last line is JSON: ``{"latency_s", "bare_pages_per_s", "watch_pages_per_s", "ratio",
+"bare_cpu_s", "watch_cpu_s", "bare_peak_rss_mb", "watch_peak_rss_mb", "rss_ratio",
+"barrier_idle_s"}``; ``ratio`` = watch / bare pages per second, ``barrier_idle_s`` the sum of
+watch's gaps and robots.txt waits. ``--no-latency`` measures the CPU-bound ratio instead.
 """
 
 from __future__ import annotations
@@ -24,175 +40,38 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import scrapy
-from scrapy.http import TextResponse
-from scrapy.linkextractors import LinkExtractor
-
 import settings.base
-from mockweb.html import filler, page
-from mockweb.server import MockWeb, Resource, resource_key
+from bench.crawl_web import EQUATION, LEVELS, PAGES_PER_SITE, START_URL, build_bench_web, level_sizes
+from mockweb.crawl_settings import settings_args
+from mockweb.server import MockWeb, RecordedRequest, resource_key
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
-
-    from mockweb.html import Link
+    from bench.crawl_web import BenchWeb
 
 REPO = Path(__file__).resolve().parent.parent
-START_URL = "http://portal.bench.test/"
-PAGES_PER_SITE = 10
-LEVELS = 5
 DEFAULT_SITES = 270
 QUICK_SITES = 30
-#: Engine settings both crawls share, read from the project's defaults.
-SHARED_SETTINGS = (
-    "USER_AGENT",
-    "ROBOTSTXT_OBEY",
-    "ROBOTSTXT_PARSER",
-    "CONCURRENT_REQUESTS",
-    "CONCURRENT_REQUESTS_PER_DOMAIN",
-    "DOWNLOAD_DELAY",
-    "AUTOTHROTTLE_ENABLED",
-    "DOWNLOAD_TIMEOUT",
-    "RETRY_TIMES",
-    "DOWNLOAD_MAXSIZE",
-    "HTTPERROR_ALLOW_ALL",
-    "REDIRECT_MAX_TIMES",
-    "COOKIES_ENABLED",
-    "TELNETCONSOLE_ENABLED",
-    "RETRY_HTTP_CODES",
-    "CONCURRENT_ITEMS",
-    "REMOTE_CONTROL_ENABLED",
-    "DEPTH_PRIORITY",
-    "SCHEDULER_DISK_QUEUE",
-    "SCHEDULER_MEMORY_QUEUE",
-    "TWISTED_REACTOR",
-    "LOG_LEVEL",
-)
-
-
-class BareSpider(scrapy.Spider):
-    """Follows every link from the start page and keeps nothing: the baseline."""
-
-    name = "bare"
-    custom_settings: ClassVar[dict[str, Any]] = {
-        name: value for name, value in vars(settings.base).items() if name in SHARED_SETTINGS
-    }
-
-    def __init__(self, start_url: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.start_url = start_url
-        self.link_extractor = LinkExtractor()
-
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield scrapy.Request(self.start_url)
-
-    def parse(self, response: scrapy.http.Response, **kwargs: Any) -> Iterator[scrapy.Request]:
-        if isinstance(response, TextResponse):
-            for link in self.link_extractor.extract_links(response):
-                yield scrapy.Request(link.url)
-
-
-def level_sizes(sites: int) -> tuple[int, ...]:
-    """How many sites each level holds: a ninth at level 1, the rest spread over levels 2-5.
-
-    >>> level_sizes(270), level_sizes(30)
-    ((30, 60, 60, 60, 60), (3, 7, 7, 7, 6))
-    """
-    if sites < LEVELS:
-        raise ValueError(f"need at least {LEVELS} sites, one per level, got {sites}")
-    first = max(1, sites // 9)
-    rest = sites - first
-    deeper = LEVELS - 1
-    return (first, *(rest // deeper + (1 if i < rest % deeper else 0) for i in range(deeper)))
-
-
-def _home(index: int) -> str:
-    return f"http://s{index:03d}.bench.test/"
-
-
-def build_bench_web(sites: int = DEFAULT_SITES) -> dict[str, Resource]:
-    """The benchmark's web: a portal and ``sites`` sites of :data:`PAGES_PER_SITE` pages each.
-
-    A site is a home page linking its nine other pages (``/p/1`` … ``/p/9``, each linking the
-    next); the level-(L+1) sites are shared out among the level-L sites, each linked from one
-    page of its parent; page 9 links back to a site of the level above and to the portal.
-    """
-    levels: list[list[int]] = []
-    first_index = 0
-    for size in level_sizes(sites):
-        levels.append(list(range(first_index, first_index + size)))
-        first_index += size
-    children: dict[int, list[int]] = {}
-    for parents, kids in zip(levels, levels[1:]):
-        for position, kid in enumerate(kids):
-            children.setdefault(parents[position % len(parents)], []).append(kid)
-    above = {index: levels[depth - 1] for depth in range(1, LEVELS) for index in levels[depth]}
-    resources = {
-        START_URL: Resource(
-            page(
-                "Portail",
-                filler(0, 1),
-                [(_home(index), f"Site {index}") for index in levels[0]],
-            )
-        )
-    }
-    for index in range(sites):
-        resources.update(_site_resources(index, children.get(index, []), above.get(index)))
-    return resources
-
-
-def _site_resources(index: int, kids: list[int], above: list[int] | None) -> dict[str, Resource]:
-    home = _home(index)
-    per_page: dict[int, list[Link]] = {}
-    for position, kid in enumerate(kids):
-        per_page.setdefault(1 + position % (PAGES_PER_SITE - 1), []).append(
-            (_home(kid), f"Site {kid}")
-        )
-    last = PAGES_PER_SITE - 1
-    if above is not None:
-        per_page.setdefault(last, []).append((_home(above[index % len(above)]), "Retour"))
-    per_page.setdefault(last, []).append((START_URL, "Portail"))
-    resources = {
-        home: Resource(
-            page(
-                f"Site {index}",
-                filler(index * PAGES_PER_SITE, 4),
-                [(f"/p/{number}", f"Page {number}") for number in range(1, PAGES_PER_SITE)],
-            )
-        )
-    }
-    for number in range(1, PAGES_PER_SITE):
-        following = f"/p/{number % last + 1}"
-        resources[f"{home}p/{number}"] = Resource(
-            page(
-                f"Site {index}, page {number}",
-                filler(index * PAGES_PER_SITE + number, 6),
-                [(following, "Suite"), *per_page.get(number, [])],
-            )
-        )
-    return resources
-
-
+LATENCY = 0.25
 @dataclass(frozen=True)
 class Measure:
     """What one crawl cost, measured from outside the crawl process."""
 
     name: str
-    pages: int  #: page requests the server saw, robots.txt apart
-    robots: int  #: robots.txt requests
-    distinct: frozenset[str]  #: the distinct page URLs requested
+    #: Every request the server saw for this crawl, in arrival order.
+    requests: tuple[RecordedRequest, ...]
     wall_s: float  #: process start to exit
-    window_s: float  #: first request to last request
     cpu_s: float  #: user + system time of the crawl process
     peak_rss_mb: float
     #: CPU time of this process meanwhile: the mock web serving the crawl (a bottleneck if it
@@ -200,17 +79,30 @@ class Measure:
     server_cpu_s: float
 
     @property
+    def pages(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if urlsplit(r.url).path != "/robots.txt"]
+
+    @property
+    def distinct(self) -> frozenset[str]:
+        return frozenset(resource_key(r.url) for r in self.pages)
+
+    @property
+    def window_s(self) -> float:
+        """First request to last request."""
+        return self.requests[-1].time - self.requests[0].time if self.requests else 0.0
+
+    @property
     def pages_per_s(self) -> float:
         """Pages over the process's wall time: start-up and end-of-crawl work included."""
-        return self.pages / self.wall_s
+        return len(self.pages) / self.wall_s
 
     def row(self) -> str:
-        window = self.pages / self.window_s if self.window_s else 0.0
+        pages = len(self.pages)
+        window = pages / self.window_s if self.window_s else 0.0
         return (
-            f"{self.name:<6}{self.pages:>7}{self.robots:>7}{self.wall_s:>8.2f}{self.window_s:>8.2f}"
-            f"{self.pages_per_s:>9.1f}{window:>10.1f}{self.cpu_s:>8.2f}"
-            f"{1000 * self.cpu_s / max(self.pages, 1):>9.2f}{self.peak_rss_mb:>8.1f}"
-            f"{self.server_cpu_s:>9.2f}"
+            f"{self.name:<6}{pages:>7}{len(self.requests) - pages:>7}{self.wall_s:>8.2f}"
+            f"{self.window_s:>8.2f}{self.pages_per_s:>9.1f}{window:>10.1f}{self.cpu_s:>8.2f}"
+            f"{1000 * self.cpu_s / max(pages, 1):>9.2f}{self.peak_rss_mb:>8.1f}{self.server_cpu_s:>9.2f}"
         )
 
 
@@ -218,6 +110,103 @@ HEADER = (
     f"{'crawl':<6}{'pages':>7}{'robots':>7}{'wall s':>8}{'crawl s':>8}{'pages/s':>9}"
     f"{'crawl p/s':>10}{'CPU s':>8}{'CPU ms/p':>9}{'RSS MB':>8}{'web CPU':>9}"
 )
+
+
+@dataclass(frozen=True)
+class Barrier:
+    """What the level barrier cost at the end of one level (seconds)."""
+
+    level: int
+    #: Last answer of this level to the first request of the next: nothing of either in flight.
+    gap_s: float
+    #: Last answer of this level to watch's "Level L+1" log line: watch finishing the level's
+    #: last pages (a CPU backlog) and noticing it is idle. The rest of ``gap_s`` is dispatch.
+    backlog_s: float
+    #: First request of the next level (a robots.txt) to its first page.
+    robots_s: float
+    #: Before the last answer of this level, the time fewer than half the concurrency was in flight
+    #: (since the level started); ``None`` without latency, when nothing stays in flight.
+    drain_s: float | None
+
+
+def barriers(
+    requests: tuple[RecordedRequest, ...],
+    levels: dict[str, int],
+    latency: float,
+    concurrency: int,
+    level_starts: dict[int, float],
+) -> list[Barrier]:
+    """The barrier at the end of each level, from the server's log and the times watch started
+    each level (``level_starts``, on the server log's clock).
+
+    A request is taken as in flight from its arrival to its arrival plus ``latency`` (the server
+    sleeps that long, then writes a body it holds ready).
+
+    >>> from mockweb.server import RecordedRequest as R
+    >>> log = (R("GET", "http://a.test/", 0.0, {}), R("GET", "http://b.test/robots.txt", 1.5, {}),
+    ...        R("GET", "http://b.test/", 2.0, {}))
+    >>> barriers(log, {"a.test": 1, "b.test": 2}, 1.0, 2, {1: 0.0, 2: 1.25})
+    [Barrier(level=1, gap_s=0.5, backlog_s=0.25, robots_s=0.5, drain_s=1.0)]
+    """
+    by_level: dict[int, list[RecordedRequest]] = {}
+    for request in requests:
+        by_level.setdefault(levels[urlsplit(request.url).hostname or ""], []).append(request)
+    found = []
+    for level in sorted(by_level):
+        following = by_level.get(level + 1)
+        if level == 0 or not following:
+            continue
+        mine = by_level[level]
+        start, end = min(r.time for r in mine), max(r.time for r in mine) + latency
+        start_next = min(r.time for r in following)
+        first_page = min(
+            (r.time for r in following if urlsplit(r.url).path != "/robots.txt"), default=start_next
+        )
+        drain = end - _last_busy(requests, start, end, latency, concurrency) if latency else None
+        backlog = level_starts.get(level + 1, start_next) - end
+        found.append(Barrier(level, start_next - end, backlog, first_page - start_next, drain))
+    return found
+
+
+_LEVEL_LINE = re.compile(
+    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\.(\d{3}) \[spiders\.scope\] INFO: Level (\d+): (\d+) site\(s\)",
+    re.M,
+)
+#: watch's log format in the benchmark: Scrapy's, with milliseconds.
+LOG_FORMAT = "%(asctime)s.%(msecs)03d [%(name)s] %(levelname)s: %(message)s"
+
+
+def logged_levels(log: str, clock_offset: float) -> dict[int, tuple[float, int]]:
+    """Level -> (when watch started it, sites) from its "Level L: N site(s)" lines, on the clock
+    that is ``clock_offset`` seconds behind the wall clock (``time.time() - time.monotonic()``).
+
+    >>> line = "2026-01-02 03:04:05.250 [spiders.scope] INFO: Level 2: 60 site(s), 60 page(s)"
+    >>> stamp = time.mktime(time.strptime("2026-01-02 03:04:05", "%Y-%m-%d %H:%M:%S"))
+    >>> logged_levels(line, stamp - 10.0)
+    {2: (10.25, 60)}
+    """
+    found = {}
+    for stamp, millis, level, sites in _LEVEL_LINE.findall(log):
+        wall = time.mktime(time.strptime(stamp, "%Y-%m-%d %H:%M:%S")) + int(millis) / 1000
+        found[int(level)] = (wall - clock_offset, int(sites))
+    return found
+
+
+def _last_busy(
+    requests: tuple[RecordedRequest, ...], start: float, end: float, latency: float, concurrency: int
+) -> float:
+    """The last moment in [``start``, ``end``) when half of ``concurrency`` requests or more were
+    in flight; ``start`` if none was."""
+    events = sorted(
+        [(r.time, 1) for r in requests if r.time < end]
+        + [(r.time + latency, -1) for r in requests if r.time < end]
+    )
+    in_flight, last_busy = 0, start
+    for moment, change in events:
+        in_flight += change
+        if in_flight * 2 >= concurrency and start <= moment < end:
+            last_busy = moment
+    return last_busy
 
 
 def _run(
@@ -239,16 +228,10 @@ def _run(
         print(f"{name} crawl failed (exit status {process.returncode}); end of {log}:")
         print(*tail, sep="\n  ")
         raise SystemExit(1)
-    requests = web.requests
-    pages = [r for r in requests if urlsplit(r.url).path != "/robots.txt"]
-    window = requests[-1].time - requests[0].time if requests else 0.0
     return Measure(
         name=name,
-        pages=len(pages),
-        robots=len(requests) - len(pages),
-        distinct=frozenset(resource_key(r.url) for r in pages),
+        requests=tuple(web.requests),
         wall_s=wall,
-        window_s=window,
         cpu_s=_cpu_seconds(usage),
         peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
         server_cpu_s=served,
@@ -263,14 +246,16 @@ _SCRAPY = (sys.executable, "-m", "scrapy")
 
 
 def _bare_command() -> list[str]:
-    return [*_SCRAPY, "runspider", str(Path(__file__).resolve()), "-a", f"start_url={START_URL}"]
+    spider = Path(__file__).resolve().with_name("bare_spider.py")
+    return [*_SCRAPY, "runspider", str(spider), "-a", f"start_url={START_URL}", *settings_args()]
 
 
 def _watch_command(feed: Path) -> list[str]:
-    """watch's crawl of the same web, with the scope that covers exactly all of it."""
+    """watch's crawl of the same web, with the seed's equation and the scope that covers levels 0-5."""
     scope = ["-a", f"pages_per_site={PAGES_PER_SITE}", "-a", f"site_depth={LEVELS}"]
-    start = ["-a", f"start_url={START_URL}"]
-    return [*_SCRAPY, "crawl", "expertblogs", *start, *scope, "-O", str(feed)]
+    start = ["-a", f"start_url={START_URL}", "-a", f"query={EQUATION}"]
+    politeness_off = settings_args()
+    return [*_SCRAPY, "crawl", "expertblogs", *start, *scope, *politeness_off, "-s", f"LOG_FORMAT={LOG_FORMAT}", "-O", str(feed)]
 
 
 def _python_path(env: dict[str, str]) -> list[str]:
@@ -285,53 +270,96 @@ def _crawl_env(web: MockWeb) -> dict[str, str]:
     return env
 
 
+def check(
+    bench: BenchWeb, bare: Measure, watch: Measure, levels_logged: dict[int, int], feed: Path
+) -> list[str]:
+    """Every way either crawl fell short of the work; empty when both did it."""
+    problems = []
+    for measure, expected in ((bare, bench.required | bench.beyond), (watch, bench.required)):
+        missing, extra = len(expected - measure.distinct), len(measure.distinct - expected)
+        if missing or extra:
+            problems.append(f"{measure.name} fetched {missing} page(s) too few and {extra} too many")
+    deep = {site for site, level in bench.levels.items() if level > LEVELS}
+    touched = {urlsplit(r.url).hostname for r in watch.requests} & deep
+    if touched:
+        problems.append(f"watch sent requests to {len(touched)} level-{LEVELS + 1} site(s)")
+    sizes = dict(Counter(level for level in bench.levels.values() if 1 <= level <= LEVELS))
+    if levels_logged != sizes:
+        problems.append(f"watch's levels {levels_logged} are not the web's {sizes}")
+    exported = {json.loads(line)["url"] for line in feed.read_text("utf-8").splitlines() if line.strip()}
+    if exported != set(bench.planted):
+        problems.append(
+            f"watch exported {len(exported)} document(s), {len(exported & set(bench.planted))} of the "
+            f"{len(bench.planted)} pages that hold a term, and {len(exported - set(bench.planted))} other(s)"
+        )
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     description = __doc__.splitlines()[0]
     parser = argparse.ArgumentParser(prog="python -m bench.crawl", description=description)
-    parser.add_argument("--sites", type=int, default=DEFAULT_SITES, help="sites in the web (270)")
+    parser.add_argument("--sites", type=int, default=DEFAULT_SITES, help="sites on levels 1-5 (270)")
     parser.add_argument("--quick", action="store_true", help=f"a {QUICK_SITES}-site web, for tests")
+    parser.add_argument("--latency", type=float, default=LATENCY, help="seconds before every answer (0.25)")
+    parser.add_argument("--no-latency", action="store_true", help="answer at once: the CPU-bound ratio")
     parser.add_argument("--logs", type=Path, help="keep the crawl logs and feeds in this folder")
     args = parser.parse_args(argv)
     sites = QUICK_SITES if args.quick else args.sites
     if sites < LEVELS:
         parser.error(f"--sites: need at least {LEVELS} sites (one per level), got {sites}")
-    resources = build_bench_web(sites)
-    expected = frozenset(resource_key(url) for url in resources)
+    latency = 0.0 if args.no_latency else args.latency
+    if latency < 0:
+        parser.error(f"--latency must be >= 0, got {latency}")
+    bench = build_bench_web(sites)
     print(
-        f"Local web: {len(expected)} pages on {sites} sites + the portal, "
-        f"sites per level {'/'.join(map(str, level_sizes(sites)))}, {PAGES_PER_SITE} pages each"
+        f"Local web: {len(bench.required)} pages on {sites} sites + the portal, sites per level "
+        f"{'/'.join(map(str, level_sizes(sites)))}, {PAGES_PER_SITE} real pages each; "
+        f"{len(bench.beyond)} level-6 pages; latency {latency} s; {len(bench.planted)} pages hold a term"
     )
+    # The server logs time.monotonic(), watch's log the wall clock.
+    clock_offset = time.time() - time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as scratch:
         work = Path(scratch)
         logs = args.logs.resolve() if args.logs else work
         logs.mkdir(parents=True, exist_ok=True)
-        with MockWeb(resources) as web:
+        with MockWeb(bench.resources, latency=latency) as web:
             env = _crawl_env(web)
             # The bare spider runs outside the project (no scrapy.cfg above ``work``).
             bare_env = {**env, "PYTHONPATH": os.pathsep.join([str(REPO), *_python_path(env)])}
             # Untimed: the first Python to import Scrapy pays for the disk cache.
             subprocess.run([sys.executable, "-c", "import scrapy"], check=True)
             bare = _run("bare", _bare_command(), work, bare_env, web, logs / "bare.log")
-            watch_command = _watch_command(logs / "watch.jsonl")
-            watch = _run("watch", watch_command, REPO, env, web, logs / "watch.log")
-    print(HEADER)
-    print(bare.row())
-    print(watch.row())
-    failed = False
-    for measure in (bare, watch):
-        if measure.distinct != expected:
-            missing, extra = len(expected - measure.distinct), len(measure.distinct - expected)
-            print(f"{measure.name} did not fetch the web's pages: {missing} missing, {extra} extra")
-            failed = True
-    if failed:
+            feed = logs / "watch.jsonl"
+            watch = _run("watch", _watch_command(feed), REPO, env, web, logs / "watch.log")
+        print(HEADER)
+        print(bare.row())
+        print(watch.row())
+        logged = logged_levels((logs / "watch.log").read_text("utf-8"), clock_offset)
+        starts = {level: moment for level, (moment, _) in logged.items()}
+        found = barriers(watch.requests, bench.levels, latency, settings.base.CONCURRENT_REQUESTS, starts)
+        print("watch's level barrier, s: levels    gap  backlog  robots.txt  drain")
+        for b in found:
+            drain = "-" if b.drain_s is None else f"{b.drain_s:.2f}"
+            print(f"{b.level:>29} -> {b.level + 1}{b.gap_s:7.2f}{b.backlog_s:9.2f}{b.robots_s:12.2f}{drain:>7}")
+        sites_logged = {level: sites for level, (_, sites) in logged.items()}
+        problems = check(bench, bare, watch, sites_logged, feed)
+    for problem in problems:
+        print(problem)
+    if problems:
         return 1
-    ratio = watch.pages_per_s / bare.pages_per_s
     print(
         json.dumps(
             {
+                "latency_s": latency,
                 "bare_pages_per_s": round(bare.pages_per_s, 1),
                 "watch_pages_per_s": round(watch.pages_per_s, 1),
-                "ratio": round(ratio, 3),
+                "ratio": round(watch.pages_per_s / bare.pages_per_s, 3),
+                "bare_cpu_s": round(bare.cpu_s, 1),
+                "watch_cpu_s": round(watch.cpu_s, 1),
+                "bare_peak_rss_mb": round(bare.peak_rss_mb),
+                "watch_peak_rss_mb": round(watch.peak_rss_mb),
+                "rss_ratio": round(watch.peak_rss_mb / bare.peak_rss_mb, 2),
+                "barrier_idle_s": round(sum(b.gap_s + b.robots_s for b in found), 2),
             }
         )
     )

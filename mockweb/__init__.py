@@ -6,6 +6,6 @@ realistic pages for it quickly.
 
 from __future__ import annotations
 
-from mockweb.server import MockWeb, RecordedRequest, Resource
+from mockweb.server import MockWeb, RecordedRequest, Resource, Stream
 
-__all__ = ["MockWeb", "RecordedRequest", "Resource"]
+__all__ = ["MockWeb", "RecordedRequest", "Resource", "Stream"]

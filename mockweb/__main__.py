@@ -2,7 +2,9 @@
 
 ``FUNCTION`` returns the resources (a mapping of URL to :class:`~mockweb.server.Resource`) or an
 object with a ``resources`` attribute, such as ``tests.webs:build_test_web``. Point a client at
-the printed proxy URL, e.g. ``curl -x http://127.0.0.1:8899 http://portal.test/blogs-experts``.
+the printed proxy URL, e.g. ``curl -x http://127.0.0.1:8899 http://portal.test/blogs-experts``;
+for https sites, give it the printed CA certificate (``curl --cacert PATH``, or Chromium's
+``--ignore-certificate-errors``). ``--latency 0.25`` delays every answer by a quarter second.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m mockweb", description=__doc__.splitlines()[0])
     parser.add_argument("target", help="MODULE:FUNCTION returning the resources to serve")
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: any free)")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
     args = parser.parse_args(argv)
     resources = _load_resources(args.target)
-    with MockWeb(resources, port=args.port) as web:
+    with MockWeb(resources, port=args.port, latency=args.latency) as web:
         hosts = sorted({url.split("/")[2] for url in resources})
         print(f"{len(resources)} resources on {len(hosts)} hosts, proxy at {web.proxy_url}")
+        print(f"https CA certificate: {web.ca_cert_path}")
         print(f"try: curl -x {web.proxy_url} {next(iter(resources))}", flush=True)
         try:
             threading.Event().wait()

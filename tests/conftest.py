@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,10 +15,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from mockweb.crawl_settings import settings_args
-from tests.webs import build_small_web, build_test_web, serve
+from tests.webs import build_small_web, build_test_web, over_https, serve
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from typing import IO
 
     from mockweb import MockWeb
     from tests.webs import TestWeb
@@ -37,6 +40,10 @@ class CrawlRun:
     stderr: str
     requested: list[str]
     out_dir: Path
+    #: Peak resident memory of the crawl process, in MB (its own, from ``os.wait4``).
+    peak_rss_mb: float
+    #: The ``host:port`` of every ``CONNECT`` (https tunnel) the mock web saw.
+    tunnels: list[str]
 
     def feed(self, name: str = "out.jsonl") -> list[dict]:
         lines = (self.out_dir / name).read_text(encoding="utf-8").splitlines()
@@ -61,10 +68,39 @@ class Crawler:
             command += ["-O", str(out_dir / feed)]
         env = {**os.environ, **self.web.proxy_env()}
         self.web.clear_log()
-        done = subprocess.run(
-            command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
-        )
-        return CrawlRun(done.returncode, done.stdout, done.stderr, self.web.requested_urls(), out_dir)
+        with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+            returncode, peak_rss_mb = _run_measured(command, env, stdout, stderr, timeout)
+            stdout.seek(0)
+            stderr.seek(0)
+            tunnels = [request.url for request in self.web.tunnels]
+            return CrawlRun(
+                returncode, stdout.read(), stderr.read(), self.web.requested_urls(), out_dir,
+                peak_rss_mb, tunnels,
+            )  # fmt: skip
+
+
+def _run_measured(
+    command: list[str], env: dict[str, str], stdout: IO[str], stderr: IO[str], timeout: float
+) -> tuple[int, float]:
+    """Run ``command`` from the repo root; its exit status and peak RSS in MB (``os.wait4``: this
+    child's own figure, not the largest of all children so far). Killed after ``timeout`` s."""
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=stdout, stderr=stderr)
+    timed_out = threading.Event()
+
+    def kill() -> None:
+        timed_out.set()
+        process.kill()
+
+    killer = threading.Timer(timeout, kill)
+    killer.start()
+    try:
+        _, status, usage = os.wait4(process.pid, 0)
+    finally:
+        killer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if timed_out.is_set():
+        raise subprocess.TimeoutExpired(command, timeout)
+    return process.returncode, usage.ru_maxrss / 1024  # kilobytes on Linux
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +111,17 @@ def test_web() -> TestWeb:
 @pytest.fixture(scope="session")
 def test_web_server(test_web: TestWeb) -> Iterator[MockWeb]:
     yield from serve(test_web)
+
+
+@pytest.fixture(scope="session")
+def test_web_https(test_web: TestWeb) -> TestWeb:
+    """The full test web over https (http:// everywhere replaced by https://)."""
+    return over_https(test_web)
+
+
+@pytest.fixture(scope="session")
+def test_web_https_server(test_web_https: TestWeb) -> Iterator[MockWeb]:
+    yield from serve(test_web_https)
 
 
 @pytest.fixture(scope="session")

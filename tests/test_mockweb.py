@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import doctest
+import gzip
 import http.client
 import os
+import socket
+import ssl
 import subprocess
 import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -17,9 +22,11 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
+import mockweb.bodies
 import mockweb.html
 import mockweb.server
-from mockweb import MockWeb, Resource
+import mockweb.tls
+from mockweb import MockWeb, Resource, Stream
 from mockweb.html import CORPUS_LANGUAGES, Markup, corpus_paragraphs, filler, page
 from mockweb.server import resource_key
 
@@ -34,6 +41,16 @@ RESOURCES = {
     "http://site.test/old": Resource(status=301, headers=(("Location", "http://site.test/"),)),
     "HTTP://Other.TEST:80": Resource("other home"),
     "http://other.test:8080/": Resource("other port"),
+    "https://site.test/": Resource("secure home"),
+    "https://secure.test:8443/x": Resource("secure port"),
+    "http://site.test/late": Resource("late", delay=0.5),
+    "http://site.test/gzip": Resource("squeezed " * 100, gzip=True),
+    "http://site.test/counted": Resource(stream=Stream(b"0123456789", count=1000)),
+    "http://site.test/endless": Resource(stream=Stream(b"z" * 4096)),
+    "http://site.test/trickle": Resource(stream=Stream(b"drip\n", count=4, interval=0.2)),
+    "http://site.test/reset": Resource(b"y" * 100_000, reset_after=5000),
+    "http://site.test/raw": Resource(raw=b"HTTP/1.0 299 Odd\r\nX-Raw: yes\r\n\r\nraw body"),
+    "http://site.test/untyped": Resource(b"\x00\x01", content_type=None),
 }
 
 
@@ -144,16 +161,6 @@ def test_head_sends_headers_only(web: MockWeb) -> None:
     connection.close()
 
 
-def test_connect_is_refused(fresh_web: MockWeb) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", fresh_web.port, timeout=5)
-    connection.request("CONNECT", "site.test:443")
-    response = connection.getresponse()
-    assert response.status == 501
-    response.read()
-    connection.close()
-    assert fresh_web.requests[0].method == "CONNECT"
-
-
 def test_proxy_env_points_every_variable_at_the_proxy(web: MockWeb) -> None:
     env = web.proxy_env()
     assert web.proxy_url == f"http://127.0.0.1:{web.port}"
@@ -205,7 +212,7 @@ def test_resolve_answers_without_a_request() -> None:
     assert web.resolve("http://nowhere.test/") == mockweb.server.UNKNOWN_HOST
 
 
-@pytest.mark.parametrize("module", [mockweb.server, mockweb.html])
+@pytest.mark.parametrize("module", [mockweb.server, mockweb.html, mockweb.tls, mockweb.bodies])
 def test_doctests(module: object) -> None:
     result = doctest.testmod(module)
     assert result.attempted > 0
@@ -232,6 +239,184 @@ def test_command_line_serves_a_web() -> None:
         process.terminate()
         process.wait(timeout=5)
         process.stdout.close()
+
+
+# Behaviours of a resource
+
+
+def _exchange(web: MockWeb, path: str) -> bytes:
+    """Send one GET on a fresh socket and read until the server closes or resets it."""
+    received = bytearray()
+    with socket.create_connection(("127.0.0.1", web.port), timeout=5) as sock:
+        request = f"GET http://site.test{path} HTTP/1.1\r\nHost: site.test\r\nConnection: close\r\n\r\n"
+        sock.sendall(request.encode())
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except ConnectionResetError:
+            received += b"<RST>"
+    return bytes(received)
+
+
+def test_delay_holds_its_own_answer_only(web: MockWeb) -> None:
+    done: list[float] = []
+    started = time.monotonic()
+    slow = threading.Thread(target=lambda: done.append(_get(web, "http://site.test/late")[0]))
+    slow.start()
+    assert _get(web, "http://site.test/")[0] == 200
+    assert not done, "a delayed answer held up another connection"
+    slow.join()
+    assert done == [200]
+    assert time.monotonic() - started >= 0.5
+
+
+def test_latency_delays_every_answer_in_parallel() -> None:
+    with MockWeb(RESOURCES, latency=1.0) as slow_web:
+        started = time.monotonic()
+        urls = ["http://site.test/", "http://site.test/missing", "http://nowhere.test/"] * 3
+        threads = [threading.Thread(target=_get, args=(slow_web, url)) for url in urls]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert time.monotonic() - started >= 1.0
+        # Every request had arrived before the first answer came back: none waited for another.
+        arrivals = [r.time for r in slow_web.requests]
+        assert len(arrivals) == len(urls)
+        assert max(arrivals) - min(arrivals) < 1.0
+    with pytest.raises(ValueError, match="latency"):
+        MockWeb(RESOURCES, latency=-1)
+
+
+def test_gzip_body_is_encoded_once_and_declared(web: MockWeb) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", web.port, timeout=5)
+    connection.request("GET", "http://site.test/gzip")
+    response = connection.getresponse()
+    body = response.read()
+    assert response.getheader("Content-Encoding") == "gzip"
+    assert int(response.getheader("Content-Length")) == len(body)
+    assert gzip.decompress(body) == b"squeezed " * 100
+    connection.close()
+
+
+def test_a_counted_stream_declares_its_length(web: MockWeb) -> None:
+    status, body, _ = _get(web, "http://site.test/counted")
+    assert (status, body) == (200, b"0123456789" * 1000)
+
+
+def test_an_endless_stream_goes_on_until_the_client_hangs_up(fresh_web: MockWeb) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", fresh_web.port, timeout=5)
+    connection.request("GET", "http://site.test/endless")
+    response = connection.getresponse()
+    assert response.getheader("Content-Length") is None
+    assert response.getheader("Connection") == "close"
+    assert len(response.read(3_000_000)) == 3_000_000
+    connection.close()
+
+
+def test_a_trickle_sends_its_chunks_apart(web: MockWeb) -> None:
+    started = time.monotonic()
+    assert _get(web, "http://site.test/trickle")[1] == b"drip\n" * 4
+    assert time.monotonic() - started >= 3 * 0.2
+
+
+def test_reset_after_cuts_the_body_with_a_tcp_reset(web: MockWeb) -> None:
+    received = _exchange(web, "/reset")
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert b"Content-Length: 100000" in head
+    assert body == b"y" * 5000 + b"<RST>"
+
+
+def test_raw_answers_are_written_verbatim(web: MockWeb) -> None:
+    assert _exchange(web, "/raw") == b"HTTP/1.0 299 Odd\r\nX-Raw: yes\r\n\r\nraw body"
+
+
+def test_no_content_type_when_none(web: MockWeb) -> None:
+    assert b"Content-Type" not in _exchange(web, "/untyped").partition(b"\r\n\r\n")[0]
+
+
+def test_stop_ends_streams_in_progress() -> None:
+    streaming = MockWeb(RESOURCES).start()
+    connection = http.client.HTTPConnection("127.0.0.1", streaming.port, timeout=5)
+    connection.request("GET", "http://site.test/endless")
+    response = connection.getresponse()
+    response.read(100_000)
+    streaming.stop()  # returns although the client never hangs up
+    connection.close()
+
+
+# https
+
+
+def _https(web: MockWeb, host: str, port: int = 443) -> http.client.HTTPSConnection:
+    """A client that verifies the mock web's certificates against its CA, through a tunnel."""
+    context = ssl.create_default_context(cafile=str(web.ca_cert_path))
+    connection = http.client.HTTPSConnection("127.0.0.1", web.port, timeout=5, context=context)
+    connection.set_tunnel(host, port)
+    return connection
+
+
+def test_connect_opens_a_verified_tls_tunnel(fresh_web: MockWeb) -> None:
+    connection = _https(fresh_web, "site.test")
+    answers = []
+    for path in ("/", "/missing", "/"):
+        connection.request("GET", path)
+        response = connection.getresponse()
+        answers.append((response.status, response.read()))
+    connection.close()
+    assert answers[0] == answers[2] == (200, b"secure home")
+    assert answers[1][0] == 404
+    assert fresh_web.requested_urls() == [
+        "https://site.test/", "https://site.test/missing", "https://site.test/"
+    ]
+    assert [t.url for t in fresh_web.tunnels] == ["site.test:443"]
+    assert fresh_web.tunnels[0].method == "CONNECT"
+
+
+def test_https_on_another_port(fresh_web: MockWeb) -> None:
+    connection = _https(fresh_web, "secure.test", 8443)
+    connection.request("GET", "/x")
+    assert connection.getresponse().read() == b"secure port"
+    connection.close()
+    assert fresh_web.requested_urls() == ["https://secure.test:8443/x"]
+
+
+@pytest.mark.parametrize("authority", ["nowhere.test:443", "other.test:443", "secure.test:443"])
+def test_connect_to_an_origin_not_served_is_refused(fresh_web: MockWeb, authority: str) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", fresh_web.port, timeout=5)
+    connection.request("CONNECT", authority)
+    response = connection.getresponse()
+    assert (response.status, response.read()) == (502, b"unknown host")
+    connection.close()
+    assert fresh_web.requests == []
+    assert [t.url for t in fresh_web.tunnels] == [authority]
+
+
+def test_the_certificate_names_the_host_asked_for(web: MockWeb) -> None:
+    context = ssl.create_default_context(cafile=str(web.ca_cert_path))
+    with socket.create_connection(("127.0.0.1", web.port), timeout=5) as sock:
+        sock.sendall(b"CONNECT site.test:443 HTTP/1.1\r\nHost: site.test:443\r\n\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        with pytest.raises(ssl.SSLCertVerificationError, match="other.test"):
+            context.wrap_socket(sock, server_hostname="other.test")
+
+
+def test_ca_certificate_lives_while_the_web_runs() -> None:
+    web = MockWeb(RESOURCES)
+    with pytest.raises(RuntimeError):
+        web.ca_cert_path
+    with web:
+        path = web.ca_cert_path
+        assert path.read_text().startswith("-----BEGIN CERTIFICATE-----")
+    assert not path.exists()
+
+
+def test_origins_are_told_apart_by_scheme() -> None:
+    web = MockWeb(RESOURCES)
+    assert web.resolve("https://site.test/").body == "secure home"
+    assert web.resolve("https://site.test/a?x=1") == mockweb.server.NOT_FOUND
+    assert web.resolve("https://other.test/") == mockweb.server.UNKNOWN_HOST
+    assert web.resolve("http://secure.test:8443/x") == mockweb.server.UNKNOWN_HOST
 
 
 # Page builders

@@ -26,6 +26,7 @@ Map of the full web (levels with the default ``site_depth=5``, ``pages_per_site=
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -59,6 +60,45 @@ class TestWeb:
     hidden_terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: Pairs of URLs serving the same title and text (a content-level duplicate).
     duplicates: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def scheme(self) -> str:
+        """``http`` or ``https``: how the web's pages are linked and served."""
+        return self.start_url.split(":", 1)[0]
+
+    def url(self, http_url: str) -> str:
+        """``http_url`` (as the map above spells it) in this web's scheme."""
+        return _to_scheme(http_url, self.scheme)
+
+
+def _to_scheme(text: str, scheme: str) -> str:
+    return text.replace("http://", f"{scheme}://")
+
+
+def over_https(web: TestWeb) -> TestWeb:
+    """The same web served over https: every ``http://`` URL (resources, links in the pages,
+    ``Location`` headers, the expected URLs) becomes ``https://``."""
+
+    def convert(resource: Resource) -> Resource:
+        body = resource.body
+        body = _to_scheme(body, "https") if isinstance(body, str) else body.replace(b"http://", b"https://")
+        headers = tuple((name, _to_scheme(value, "https")) for name, value in resource.headers)
+        return dataclasses.replace(resource, body=body, headers=headers)
+
+    def urls(mapping: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        return {term: tuple(_to_scheme(u, "https") for u in found) for term, found in mapping.items()}
+
+    return TestWeb(
+        resources={_to_scheme(url, "https"): convert(r) for url, r in web.resources.items()},
+        start_url=_to_scheme(web.start_url, "https"),
+        seeds=[_to_scheme(seed, "https") for seed in web.seeds],
+        decoy_sites=web.decoy_sites,
+        visible_terms=urls(web.visible_terms),
+        hidden_terms=urls(web.hidden_terms),
+        duplicates=tuple(
+            (_to_scheme(a, "https"), _to_scheme(b, "https")) for a, b in web.duplicates
+        ),
+    )
 
 
 class _WebBuilder:
