@@ -31,7 +31,8 @@ from spiders.arguments import (
     whole_number,
 )
 from spiders.links import PageLinkExtractor
-from spiders.scope import KNOWN_START_PAGE, READ_ORDER_KEY, SEED_KEY, SITE_LEVEL_KEY, START_PAGE_KEY, page_failed
+from spiders.scope import KNOWN_START_PAGE, READ_ORDER_KEY, SEED_KEY, SITE_LEVEL_KEY, START_PAGE_KEY
+from spiders.signals import page_failed
 from watch.analysis import analyse_page
 from watch.document import EXPORT_FIELDS, EXPORT_FIELDS_WITH_TEXT, Document
 from watch.seeds import Seed

@@ -22,11 +22,15 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Request
+from scrapy.utils.defer import deferred_from_coro
+
+from spiders.signals import site_discovered
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from scrapy import Request, Spider
+    from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.robotstxt import RobotParser
@@ -39,7 +43,19 @@ class RobotsTxtRefused(IgnoreRequest):
 
 
 class WatchRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, raising :class:`RobotsTxtRefused` for forbidden pages."""
+    """Scrapy's robots.txt middleware, raising :class:`RobotsTxtRefused` for forbidden pages, and
+    fetching the robots.txt of each next-level site as soon as the scope finds it
+    (:data:`spiders.signals.site_discovered`): the level then starts without waiting for them."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware._site_discovered, signal=site_discovered)
+        return middleware
+
+    def _site_discovered(self, url: str) -> None:
+        # Downloaded once per host and kept, as for any page of the site (errors are the parent's).
+        deferred_from_coro(self.robot_parser(Request(url)))
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
         try:

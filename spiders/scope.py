@@ -21,6 +21,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
 from spiders.faults import page_fault
+from spiders.signals import page_failed, site_discovered
 from pipelines.match import NEAR_MISSES_FILE
 from watch.query import QuerySet
 from watch.report import (
@@ -52,9 +53,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
-
-#: Sent by the spider's errback when a page request fails (download error, robots.txt, …).
-page_failed = object()
 
 #: Request meta keys set by the scope.
 SLOT_KEY = "watch_slot"
@@ -122,6 +120,7 @@ class ScopeMiddleware:
                 yield self._prepare(self.scope.start_page(obj.url, obj))
             else:
                 self.scope.add_seed(obj.url, obj)
+        self._announce()
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
@@ -143,6 +142,7 @@ class ScopeMiddleware:
         landed = response.url if response.meta.get("redirect_urls") else None
         for release in self.scope.page_read(SlotKey(*key), response.status, links, landed):
             yield self._prepare(release)
+        self._announce()
 
     # -- outcomes brought by signals --------------------------------------------------------
 
@@ -284,6 +284,12 @@ class ScopeMiddleware:
         assert self.crawler.engine is not None
         for release in releases:
             self.crawler.engine.crawl(self._prepare(release))
+        self._announce()
+
+    def _announce(self) -> None:
+        """Tell the crawl about next-level sites just found (their robots.txt is fetched early)."""
+        for url in self.scope.take_discovered():
+            self.crawler.signals.send_catch_log(site_discovered, url=url)
 
 
 def _stamp(request: Request, release: Release[Request]) -> Request:

@@ -293,6 +293,7 @@ class CrawlScope(Generic[P]):
         self._allow_private = allow_private
         self._private: dict[str, str] = {}  # refused host -> refusal kind
         self._seed_rank = 0
+        self._discovered: list[str] = []  # first links of next-level sites not yet announced
 
     @property
     def events(self) -> Counter[str]:
@@ -329,7 +330,7 @@ class CrawlScope(Generic[P]):
             self._too_deep_link(name)
             return
         self._seed_rank += 1
-        self._next.setdefault(name, []).append(Entry((self._seed_rank,), url, payload))
+        self._add_next(name, Entry((self._seed_rank,), url, payload))
 
     def next_level(self) -> list[Release[P]]:
         """Finish the current level and start the next one; return its first pages.
@@ -417,6 +418,16 @@ class CrawlScope(Generic[P]):
 
     # -- reading the state ----------------------------------------------------------------
 
+    def take_discovered(self) -> list[str]:
+        """The first link of each site found for the next level since the last call.
+
+        Such a site is surely in scope (it is within ``site_depth`` and will be read at the
+        next level, or earlier if a redirect reaches it): a crawl may prepare for it, e.g. fetch
+        its robots.txt, before the level starts.
+        """
+        discovered, self._discovered = self._discovered, []
+        return discovered
+
     def in_flight(self) -> list[SlotKey]:
         """Slots allocated and not finished yet."""
         return [SlotKey(site.name, index) for site in self._sites.values() for index in site.in_flight()]
@@ -463,8 +474,16 @@ class CrawlScope(Generic[P]):
             elif self.level + 1 > self.site_depth:
                 self._too_deep_link(name)
             else:
-                self._next.setdefault(name, []).append(entry)
+                self._add_next(name, entry)
         return released
+
+    def _add_next(self, name: str, entry: Entry[P]) -> None:
+        known = self._next.get(name)
+        if known is None:
+            self._next[name] = [entry]
+            self._discovered.append(entry.url)
+        else:
+            known.append(entry)
 
     def _too_deep_link(self, name: str) -> None:
         # Only counted: a site beyond the depth is never requested, so nothing is kept for it.

@@ -1,0 +1,15 @@
+"""watch's own crawl signals, sent with ``crawler.signals`` like Scrapy's (``scrapy.signals``).
+
+Components that must not know each other meet here: the spider tells the scope that a page
+failed; the scope tells whoever cares that a site of the next level was found.
+"""
+
+from __future__ import annotations
+
+#: Sent by the spider's errback when a page request fails (download error, robots.txt, …).
+#: Arguments: ``request``, ``failure``.
+page_failed = object()
+
+#: Sent by the scope when a link makes a new site of the next level, surely in scope: its
+#: robots.txt can be fetched before the level starts. Argument: ``url`` (the site's first link).
+site_discovered = object()
