@@ -1,0 +1,178 @@
+"""The Redis side of a shared crawl, against a real redis-server on 127.0.0.1 (issue 10)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+import redis
+
+from mockweb.redis_server import RedisServer
+from watch.scope import Entry
+from watch.sharedcrawl import SharedCrawl, SharedCrawlError, SiteInfo, Status
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RedisServer]:
+    with RedisServer() as running:
+        yield running
+
+
+@pytest.fixture
+def client(server: RedisServer) -> Iterator[redis.Redis]:
+    connection = redis.Redis.from_url(server.url)
+    connection.flushall()
+    yield connection
+    connection.close()
+
+
+def _crawl(client: redis.Redis, worker: str = "w1", lease_seconds: float = 30.0) -> SharedCrawl:
+    return SharedCrawl(client, "test", worker, lease_seconds)
+
+
+def _seeded(client: redis.Redis) -> SharedCrawl:
+    crawl = _crawl(client)
+    assert crawl.begin({"query": "Quorum"}) is False
+    seeds = {
+        "b.test": [Entry((2,), "http://b.test/", None)],
+        "a.test": [Entry((1,), "http://a.test/", None), Entry((3,), "http://a.test/x", None)],
+    }
+    crawl.seed([("portal.test", SiteInfo(0, (0,)), b"portal")], seeds)
+    assert crawl.advance() == 2
+    return crawl
+
+
+def test_a_new_crawl_then_resumed_only_with_its_arguments(client: redis.Redis) -> None:
+    crawl = _crawl(client)
+    assert crawl.status() is None
+    assert crawl.begin({"query": "Quorum", "site_depth": 5}) is False
+    assert crawl.status() is Status.SEEDING
+    assert crawl.begin({"site_depth": 5, "query": "Quorum"}) is True  # same arguments: resumed
+    with pytest.raises(SharedCrawlError, match="other arguments"):
+        crawl.begin({"query": "Carata", "site_depth": 5})
+    assert crawl.arguments() == {"query": "Quorum", "site_depth": 5}
+    crawl.finish()
+    assert crawl.begin({"query": "Carata"}) is False  # a finished crawl is started afresh
+    assert crawl.arguments() == {"query": "Carata"}
+
+
+def test_levels_sites_and_leases_in_read_order(client: redis.Redis) -> None:
+    crawl = _seeded(client)
+    assert crawl.level() == 1
+    first = crawl.lease()
+    assert first is not None and first.site == "a.test" and first.level == 1 and first.order == (1,)
+    assert [entry.url for entry in first.entries] == ["http://a.test/", "http://a.test/x"]
+    second = _crawl(client, "w2").lease()
+    assert second is not None and second.site == "b.test"
+    assert crawl.lease() is None  # every site of the level is held
+    assert crawl.advance() is None  # and the level is not complete
+    # a.test found c.test (twice) and b.test (known: not a new site); b.test found c.test first.
+    assert crawl.commit(first, b"A", {"c.test": [Entry((1, 0, 4), "http://c.test/late", None)]})
+    assert crawl.commit(second, b"B", {"c.test": [Entry((2, 0, 0), "http://c.test/", None)], "d.test": [Entry((2, 1, 0), "http://d.test/", None)]})
+    assert crawl.advance() == 2
+    assert crawl.level() == 2
+    third = crawl.lease()
+    assert third is not None and third.site == "c.test" and third.order == (1, 0, 4)
+    assert [entry.url for entry in third.entries] == ["http://c.test/late", "http://c.test/"]
+    assert [name for name, _, _ in crawl.results()] == ["portal.test", "a.test", "b.test"]
+    assert crawl.counters()["sites_level_2"] == 2
+
+
+def test_the_last_level_leaves_the_crawl_assembling(client: redis.Redis) -> None:
+    crawl = _seeded(client)
+    for _ in range(2):
+        work = crawl.lease()
+        assert work is not None
+        assert crawl.commit(work, b"done", {})
+    assert crawl.advance() == 0
+    assert crawl.status() is Status.ASSEMBLING
+    assert crawl.lease() is None
+
+
+def test_a_lapsed_lease_goes_to_another_process_and_its_commit_is_refused(client: redis.Redis) -> None:
+    crawl = _seeded(client)
+    slow = _crawl(client, "slow", lease_seconds=0.2)
+    held = slow.lease()
+    assert held is not None and held.site == "a.test"
+    time.sleep(0.3)
+    taken = crawl.lease()  # a.test's lease lapsed: it is back first in line
+    assert taken is not None and taken.site == "a.test" and taken.token != held.token
+    assert not slow.commit(held, b"late", {})
+    assert crawl.commit(taken, b"on time", {})
+    assert dict((name, blob) for name, _, blob in crawl.results())["a.test"] == b"on time"
+    assert crawl.counters()["leases_lapsed"] == 1
+
+
+def test_renewed_leases_are_kept_and_lost_ones_reported(client: redis.Redis) -> None:
+    crawl = _seeded(client)
+    worker = _crawl(client, "w", lease_seconds=0.3)
+    held = worker.lease()
+    assert held is not None
+    for _ in range(4):
+        time.sleep(0.1)
+        assert worker.renew({held.site: held.token}) == set()
+    assert crawl.lease() is not None  # b.test; a.test is still held
+    assert crawl.lease() is None
+    assert worker.renew({held.site: "someone-else"}) == {held.site}
+
+
+def test_a_released_site_goes_back_to_the_queue(client: redis.Redis) -> None:
+    crawl = _seeded(client)
+    held = crawl.lease()
+    assert held is not None and crawl.release(held.site, held.token)
+    again = crawl.lease()
+    assert again is not None and again.site == held.site
+
+
+def test_a_site_reached_by_a_redirect_is_claimed_once(client: redis.Redis) -> None:
+    crawl = _seeded(client)
+    source = crawl.lease()
+    assert source is not None
+    info = SiteInfo(1, (*source.order, 0), via=(source.site, 0))
+    landing = Entry((1, 0, 0), "http://moved.test/", None)
+    claimed = crawl.claim("moved.test", info, landing)
+    assert claimed is not None and claimed.level == 1
+    assert _crawl(client, "w2").claim("moved.test", info, landing) is None
+    assert crawl.sites()["moved.test"].via == ("a.test", 0)
+    # The claimed site counts in its level: the level ends only once it is committed too.
+    other = crawl.lease()
+    assert other is not None
+    assert crawl.commit(source, b"A", {}) and crawl.commit(other, b"B", {})
+    assert crawl.advance() is None
+    assert crawl.commit(claimed, b"M", {})
+    assert crawl.advance() == 0
+
+
+def test_one_process_advances_the_level(client: redis.Redis) -> None:
+    crawl = _seeded(client)
+    for _ in range(2):
+        work = crawl.lease()
+        assert work is not None
+        assert crawl.commit(work, b"x", {"n.test": [Entry((9,), "http://n.test/", None)]})
+    outcomes: list[int | None] = []
+    threads = [
+        threading.Thread(target=lambda w=w: outcomes.append(_crawl(redis.Redis(connection_pool=client.connection_pool), w).advance()))
+        for w in ("p", "q", "r", "s")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes, key=str) == [1, None, None, None]
+    assert crawl.level() == 2
+
+
+def test_a_failed_crawl_tells_why(client: redis.Redis) -> None:
+    crawl = _seeded(client)
+    crawl.fail("the start page could not be read")
+    assert crawl.status() is Status.FAILED
+    assert crawl.failure() == "the start page could not be read"
+    crawl.clear()
+    assert crawl.status() is None

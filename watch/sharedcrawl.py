@@ -1,0 +1,410 @@
+"""One crawl shared by several processes through Redis: its levels, its sites, who reads which.
+
+DESIGN §7. A *main* run and any number of *helpers* read one crawl together. The unit of work is a
+site: its pages are chosen breadth-first from its entry links alone (:class:`watch.scope.SiteFrontier`),
+so one process can read a whole site while others read other sites of the same level, and the
+pages chosen are those a single process would choose. What must be shared is kept in Redis, and
+every change to it is atomic (a Lua script, or a ``WATCH``/``MULTI`` transaction):
+
+* the **site registry** (``sites``): every site reached, its level and its read-order key — so a
+  link to a known site is never a new site, and each site gets the smallest level;
+* the **level barrier**: the sites of the current level wait in ``todo`` (in read order) and
+  ``remaining`` counts those not committed; the next level is built, once, by whichever process
+  sees ``remaining`` reach zero (:meth:`SharedCrawl.advance`), from the links that the committed
+  sites found to sites not known yet (``next``);
+* **leases**: a process takes a site with a token and an expiry that it renews
+  (:meth:`SharedCrawl.renew`); a site whose lease lapses (its process died) goes back to ``todo``
+  for another process, and a commit carrying a lapsed token is refused, so a site is never
+  counted twice;
+* **results**: a site is committed with everything the end of the crawl needs (its pages, its
+  documents, its counts: an opaque blob here) in the same atomic step that releases its lease and
+  counts it done. Nothing is lost (work is acknowledged only by its commit) and nothing is counted
+  twice (a commit needs the live token).
+
+The end of the crawl is decided from this state alone, never from one process being idle: when a
+level completes with no new site, the crawl is ``assembling`` and the main writes the feeds and
+reports from the committed results, then marks it ``finished``.
+
+Keys live under ``watch:<crawl_id>:``, so several crawls can share one Redis. The scripts build key
+names from that prefix: a standalone Redis (or a single Redis Cluster slot), not a cluster.
+Every call is synchronous: a crawl makes a few per site, never per page.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from redis.exceptions import WatchError
+
+from watch.scope import Entry, entering_order
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+
+    import redis
+
+Order = tuple[int, ...]
+
+
+class Status(str, Enum):
+    """Where a shared crawl stands."""
+
+    SEEDING = "seeding"  #: the main reads the start page and posts the seeds
+    RUNNING = "running"  #: levels are being read
+    ASSEMBLING = "assembling"  #: every level read; the main writes feeds and reports
+    FINISHED = "finished"  #: done; a new run with the same name starts afresh
+    FAILED = "failed"  #: stopped on an error; a new run starts afresh
+
+
+#: A crawl in one of these states can be resumed (by the main) or joined (by helpers).
+LIVE = frozenset({Status.SEEDING, Status.RUNNING, Status.ASSEMBLING})
+
+
+class SharedCrawlError(RuntimeError):
+    """The shared crawl cannot be used as asked (one line, for the user)."""
+
+
+@dataclass(frozen=True)
+class SiteWork:
+    """A site this process holds: read it, then :meth:`SharedCrawl.commit` it with ``token``."""
+
+    site: str
+    level: int
+    order: Order
+    entries: tuple[Entry[None], ...]
+    token: str
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What the registry knows of a site: its level, its read order, and, for a site first reached
+    by a redirect, the page that redirected to it (``via``: site and rank)."""
+
+    level: int
+    order: Order
+    via: tuple[str, int] | None = None
+
+
+# Lapsed leases go back to the queue in their rank; then the first site of the queue is leased.
+_LEASE = """
+local p, worker, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for _, site in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now)) do
+  redis.call('ZREM', p .. 'leases', site)
+  redis.call('DEL', p .. 'lease:' .. site)
+  redis.call('ZADD', p .. 'todo', redis.call('HGET', p .. 'rank', site), site)
+  redis.call('HINCRBY', p .. 'counters', 'leases_lapsed', 1)
+end
+local popped = redis.call('ZPOPMIN', p .. 'todo')
+if #popped == 0 then return false end
+local site = popped[1]
+local token = worker .. ':' .. redis.call('INCR', p .. 'tokens')
+redis.call('SET', p .. 'lease:' .. site, token)
+redis.call('ZADD', p .. 'leases', now + ttl, site)
+return {site, token, redis.call('HGET', p .. 'sites', site), redis.call('GET', p .. 'work:' .. site)}
+"""
+
+# Renew the leases still ours; return the sites whose lease is not ours any more.
+_RENEW = """
+local p, ttl = ARGV[1], tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local lost = {}
+for i = 3, #ARGV, 2 do
+  local site, token = ARGV[i], ARGV[i + 1]
+  if redis.call('GET', p .. 'lease:' .. site) == token then
+    redis.call('ZADD', p .. 'leases', now + ttl, site)
+  else
+    table.insert(lost, site)
+  end
+end
+return lost
+"""
+
+# Commit a site: only with its live token, only during its level; atomically store its result and
+# its links to new sites, release its lease and count it done. Returns the sites left, or -1
+# (lease lost) or -2 (not this level).
+_COMMIT = """
+local p, site, token, level, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+if redis.call('GET', p .. 'lease:' .. site) ~= token then return -1 end
+if redis.call('HGET', p .. 'meta', 'level') ~= level then return -2 end
+redis.call('HSET', p .. 'results', site, blob)
+for i = 6, #ARGV, 2 do
+  redis.call('HSET', p .. 'next', ARGV[i] .. '|' .. site, ARGV[i + 1])
+end
+redis.call('DEL', p .. 'lease:' .. site)
+redis.call('ZREM', p .. 'leases', site)
+return redis.call('DECR', p .. 'remaining')
+"""
+
+# Give a held site back, unread, to the queue (a process that stops before finishing it).
+_RELEASE = """
+local p, site, token = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('GET', p .. 'lease:' .. site) ~= token then return 0 end
+redis.call('DEL', p .. 'lease:' .. site)
+redis.call('ZREM', p .. 'leases', site)
+redis.call('ZADD', p .. 'todo', redis.call('HGET', p .. 'rank', site), site)
+return 1
+"""
+
+# A site first reached by a redirect during the current level: registered at that level and held
+# at once by the process that followed the redirect; its work (the landing URL) is kept, so that
+# another process can redo it if this one dies.
+_CLAIM = """
+local p, site, info, work, worker, ttl, level = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
+if redis.call('HGET', p .. 'meta', 'level') ~= level then return false end
+if redis.call('HSETNX', p .. 'sites', site, info) == 0 then return false end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HSET', p .. 'rank', site, 1000000000 + redis.call('INCR', p .. 'claims'))
+redis.call('SET', p .. 'work:' .. site, work)
+local token = worker .. ':' .. redis.call('INCR', p .. 'tokens')
+redis.call('SET', p .. 'lease:' .. site, token)
+redis.call('ZADD', p .. 'leases', now + ttl, site)
+redis.call('INCR', p .. 'remaining')
+return token
+"""
+
+
+class SharedCrawl:
+    """The Redis side of a shared crawl, for one process (``worker``); see the module docstring.
+
+    ``lease_seconds`` is how long a site stays held without a renewal: a process renews its
+    leases well within it (a third of it, say); a process that dies loses its sites after it.
+    """
+
+    def __init__(self, client: redis.Redis, crawl_id: str, worker: str, lease_seconds: float = 30.0) -> None:
+        self.client = client
+        self.crawl_id = crawl_id
+        self.worker = worker
+        self.lease_ms = int(lease_seconds * 1000)
+        self.prefix = f"watch:{crawl_id}:"
+        self._meta = self.prefix + "meta"
+        self._lease = client.register_script(_LEASE)
+        self._renew = client.register_script(_RENEW)
+        self._commit = client.register_script(_COMMIT)
+        self._release = client.register_script(_RELEASE)
+        self._claim = client.register_script(_CLAIM)
+
+    # -- life of the crawl ----------------------------------------------------------------
+
+    def status(self) -> Status | None:
+        """The crawl's state, or ``None`` if there is no such crawl (or Redis lost it)."""
+        found = self.client.hget(self._meta, "status")
+        return None if found is None else Status(found.decode())
+
+    def begin(self, arguments: Mapping[str, Any]) -> bool:
+        """As the main: resume the crawl in progress (``True``), or start a new one (``False``).
+
+        A crawl in progress is resumed only with the same arguments; a finished or failed one is
+        cleared and started afresh (weekly runs reuse their crawl's name).
+        """
+        encoded = _dumps(arguments)
+        status = self.status()
+        if status in LIVE:
+            if self.client.hget(self._meta, "arguments") != encoded.encode():
+                raise SharedCrawlError(
+                    f"a crawl named {self.crawl_id!r} is in progress with other arguments: rerun it with"
+                    " the same ones to resume it, or name this one with -a crawl_id=NAME"
+                )
+            return True
+        self.clear()
+        self.client.hset(
+            self._meta,
+            mapping={"status": Status.SEEDING.value, "arguments": encoded, "level": "0", "created": str(time.time())},
+        )
+        return False
+
+    def arguments(self) -> dict[str, Any]:
+        """The arguments the main started the crawl with (helpers take theirs from here)."""
+        found = self.client.hget(self._meta, "arguments")
+        if found is None:
+            raise SharedCrawlError(f"no crawl named {self.crawl_id!r} in this Redis")
+        return dict(json.loads(found))
+
+    def seed(
+        self, level_zero: Sequence[tuple[str, SiteInfo, bytes]], seeds: Mapping[str, Sequence[Entry[Any]]]
+    ) -> None:
+        """As the main: commit the start page's site (level 0) and post the seeds (site -> its
+        entry links, whose order keys are seed ranks); :meth:`advance` then starts level 1."""
+        with self.client.pipeline(transaction=True) as pipe:
+            for name, info, result in level_zero:
+                pipe.hset(self.prefix + "sites", name, _site_json(info))
+                pipe.hset(self.prefix + "results", name, result)
+            for name, entries in seeds.items():
+                pipe.hset(self.prefix + "next", f"{name}|", _entries_json(entries))
+            pipe.set(self.prefix + "remaining", 0)
+            pipe.hset(self._meta, "status", Status.RUNNING.value)
+            pipe.execute()
+
+    def advance(self) -> int | None:
+        """Start the next level if the current one is complete; return the new level's number of
+        sites (0: every level read, the crawl is now assembling), or ``None`` if the current
+        level is not complete (or another process advanced first).
+
+        The new level's sites are the targets of the links in ``next`` not yet in the registry,
+        entered in read order (:func:`watch.scope.entering_order`). Links to sites that became
+        known meanwhile (first reached by a redirect) are counted as ``known_site_link``.
+        """
+        keys = [self._meta, self.prefix + "remaining", self.prefix + "next", self.prefix + "sites"]
+        with self.client.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(*keys)
+                if pipe.hget(self._meta, "status") != Status.RUNNING.value.encode():
+                    return None
+                if int(pipe.get(self.prefix + "remaining") or 0) > 0:
+                    return None
+                level = int(pipe.hget(self._meta, "level") or 0)
+                known = {name.decode() for name in pipe.hkeys(self.prefix + "sites")}
+                found: dict[str, list[Entry[None]]] = {}
+                known_links = 0
+                for field, value in pipe.hgetall(self.prefix + "next").items():
+                    target = field.decode().split("|", 1)[0]
+                    entries = _entries(value)
+                    if target in known:
+                        known_links += len(entries)
+                    else:
+                        found.setdefault(target, []).extend(entries)
+                entering = entering_order(found)
+                pipe.multi()
+                for rank, (name, entries) in enumerate(entering):
+                    pipe.hset(self.prefix + "sites", name, _site_json(SiteInfo(level + 1, entries[0].order)))
+                    pipe.hset(self.prefix + "rank", name, rank)
+                    pipe.set(self.prefix + "work:" + name, _entries_json(entries))
+                    pipe.zadd(self.prefix + "todo", {name: rank})
+                pipe.set(self.prefix + "remaining", len(entering))
+                pipe.delete(self.prefix + "next")
+                if known_links:
+                    pipe.hincrby(self.prefix + "counters", "known_site_link", known_links)
+                if entering:
+                    pipe.hset(self._meta, "level", level + 1)
+                    pipe.hincrby(self.prefix + "counters", f"sites_level_{level + 1}", len(entering))
+                else:
+                    pipe.hset(self._meta, "status", Status.ASSEMBLING.value)
+                pipe.execute()
+            except WatchError:
+                return None
+        return len(entering)
+
+    def finish(self) -> None:
+        """As the main, once the feeds and reports are written: the crawl is done."""
+        self.client.hset(self._meta, "status", Status.FINISHED.value)
+
+    def fail(self, reason: str) -> None:
+        """Stop the crawl for every process: helpers stop, nothing is exported."""
+        self.client.hset(self._meta, mapping={"status": Status.FAILED.value, "failure": reason})
+
+    def failure(self) -> str:
+        found = self.client.hget(self._meta, "failure")
+        return "" if found is None else found.decode()
+
+    def clear(self) -> None:
+        """Delete every key of this crawl."""
+        keys = list(self.client.scan_iter(match=self.prefix.replace("[", "\\[") + "*", count=1000))
+        for start in range(0, len(keys), 1000):
+            self.client.delete(*keys[start : start + 1000])
+
+    # -- work -----------------------------------------------------------------------------
+
+    def level(self) -> int:
+        """The level being read."""
+        return int(self.client.hget(self._meta, "level") or 0)
+
+    def lease(self) -> SiteWork | None:
+        """Take the next site of the current level (lapsed leases first go back to the queue), or
+        ``None`` when every site of the level is held or done."""
+        found = self._lease(args=[self.prefix, self.worker, self.lease_ms])
+        if not found:
+            return None
+        self.client.sadd(self.prefix + "workers", self.worker)
+        site, token, info, work = found
+        details = _site_info(info)
+        return SiteWork(site.decode(), details.level, details.order, tuple(_entries(work)), token.decode())
+
+    def renew(self, held: Mapping[str, str]) -> set[str]:
+        """Renew the leases of ``held`` (site -> token); return the sites no longer ours."""
+        if not held:
+            return set()
+        args: list[Any] = [self.prefix, self.lease_ms]
+        for site, token in held.items():
+            args += [site, token]
+        return {site.decode() for site in self._renew(args=args)}
+
+    def release(self, site: str, token: str) -> bool:
+        """Give a held site back to the queue, unread."""
+        return bool(self._release(args=[self.prefix, site, token]))
+
+    def commit(self, work: SiteWork, result: bytes, new_sites: Mapping[str, Sequence[Entry[Any]]]) -> bool:
+        """Store a site's result and its links to sites not known yet (``new_sites``: target ->
+        entries), release its lease and count it done, atomically. ``False``: the lease was
+        lost (another process took the site over) or the level moved on; nothing was stored."""
+        args: list[Any] = [self.prefix, work.site, work.token, work.level, result]
+        for target, entries in new_sites.items():
+            args += [target, _entries_json(entries)]
+        return int(self._commit(args=args)) >= 0
+
+    def claim(self, site: str, info: SiteInfo, landing: Entry[Any]) -> SiteWork | None:
+        """Register ``site``, first reached by a redirect during the current level, and hold it.
+
+        ``None`` if the site is known already (or the level moved on).
+        """
+        token = self._claim(
+            args=[self.prefix, site, _site_json(info), _entries_json([landing]), self.worker, self.lease_ms, info.level]
+        )
+        if not token:
+            return None
+        return SiteWork(site, info.level, info.order, (Entry(landing.order, landing.url, None),), token.decode())
+
+    # -- reading --------------------------------------------------------------------------
+
+    def sites(self) -> dict[str, SiteInfo]:
+        """Every site known so far."""
+        return {name.decode(): _site_info(info) for name, info in self.client.hgetall(self.prefix + "sites").items()}
+
+    def counters(self) -> dict[str, int]:
+        """Counts kept by the crawl itself (levels' sites, links to sites that became known, leases lapsed)."""
+        return {name.decode(): int(value) for name, value in self.client.hgetall(self.prefix + "counters").items()}
+
+    def results(self) -> Iterator[tuple[str, SiteInfo, bytes]]:
+        """Every committed site with its result, in read order (level, then site order)."""
+        sites = self.sites()
+        results = self.client.hgetall(self.prefix + "results")
+        named = sorted(((name.decode(), blob) for name, blob in results.items()), key=lambda r: _read_key(sites[r[0]]))
+        for name, blob in named:
+            yield name, sites[name], blob
+
+    def workers_seen(self) -> int:
+        """How many distinct processes have held a site (for the report)."""
+        return int(self.client.scard(self.prefix + "workers"))
+
+
+
+def _read_key(info: SiteInfo) -> tuple[int, Order]:
+    return (info.level, info.order)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _site_json(info: SiteInfo) -> str:
+    return _dumps({"level": info.level, "order": list(info.order), "via": list(info.via) if info.via else None})
+
+
+def _site_info(raw: bytes) -> SiteInfo:
+    data = json.loads(raw)
+    via = data.get("via")
+    return SiteInfo(int(data["level"]), tuple(data["order"]), (via[0], int(via[1])) if via else None)
+
+
+def _entries_json(entries: Sequence[Entry[Any]]) -> str:
+    return _dumps([[list(entry.order), entry.url] for entry in entries])
+
+
+def _entries(raw: bytes) -> list[Entry[None]]:
+    return [Entry(tuple(order), url, None) for order, url in json.loads(raw)]
