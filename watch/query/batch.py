@@ -30,13 +30,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from watch.query.compiler import ALGEBRA
+from watch.query.circuit import Circuit, ones, set_bits
 from watch.query.terms import NEAR, PHRASE, PREFIX, WORD, Term
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Iterable, Sequence
 
-    import boolean
     from numpy.typing import NDArray
 
     from watch.query.compiler import Query
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
 
     Ints = NDArray[np.int64]
     Rows = NDArray[np.uint64]
-    Step = tuple[int, Ints, Ints, Ints]  # operation, output rows, first inputs, second inputs
 
 #: Distinct words whose ids are remembered between batches before the table is reset.
 REMEMBERED_WORDS = 200_000
@@ -53,9 +51,9 @@ ROWS_BUDGET = 16_000_000
 # Documents of one part are numbered in 16 bits (sorted by a radix sort).
 _LARGEST_PART = 1 << 13
 
-_AND, _OR, _AND_NOT = 0, 1, 2
-# The first rows of the circuit: no document, every document of the batch; then one row a term.
-_NONE, _ALL, _LEAVES = 0, 1, 2
+_ID = np.dtype("<i4")  # a word id, as the word table holds it
+_IRRELEVANT = bytes(_ID.itemsize)  # the id of the words that matter to no term
+_SEVERAL = -2  # in _WordTable._first: the word is in several terms
 _ONE = np.uint64(1)
 
 
@@ -75,29 +73,28 @@ class BatchMatcher:
         symbols = [[index.add(term) for term in query.terms] for query in queries]
         self._terms = index.terms
         self._words = _WordTable(index)
-        circuit = _Circuit(_LEAVES + len(index.terms))
-        # Positional terms are decided first, from terms found without positions only.
-        self._positional = np.array(sorted(index.needs), dtype=np.int64)
-        candidates = [
-            circuit.fold(_AND, [_LEAVES + need for need in sorted(index.needs[term])])
-            for term in self._positional.tolist()
-        ]
+        self._circuit = circuit = Circuit(leaves=len(index.terms))
+        # Positional terms are decided first, from the terms found without positions only.
+        positional = sorted(index.needs)
+        self._positional = np.array(positional, dtype=np.int64)
+        self._candidates = np.array(
+            [circuit.all_of([circuit.leaf(need) for need in sorted(index.needs[term])]) for term in positional],
+            dtype=np.int64,
+        )
         self._before = circuit.plan()
-        self._candidates = np.array(candidates, dtype=np.int64)
         self._equations = np.array(
             [
-                circuit.build(query.expression, lambda symbol, ids=ids: _LEAVES + ids[symbol])
+                circuit.build(query.expression, lambda symbol, ids=ids: circuit.leaf(ids[symbol]))
                 for query, ids in zip(queries, symbols)
             ],
             dtype=np.int64,
         )
         self._after = circuit.plan()
-        self._rows = circuit.rows
 
     def matching(self, docs: Sequence[DocumentWords]) -> list[list[int]]:
         """Return, for each of ``docs``, the numbers of the equations it satisfies, in order."""
         # A part's rows fit the budget: 64 documents a 64-bit word, one word a row.
-        part = min(_LARGEST_PART, max(64, ROWS_BUDGET // (self._rows * 8) * 64))
+        part = min(_LARGEST_PART, max(64, ROWS_BUDGET // (self._circuit.rows * 8) * 64))
         found: list[list[int]] = []
         for start in range(0, len(docs), part):
             found.extend(self._matching(docs[start : start + part]))
@@ -107,17 +104,13 @@ class BatchMatcher:
         count = len(docs)
         if not count:
             return []
+        rows = self._circuit.rows_for(count)
         terms, holders = self._words.present(docs)
-        rows = np.zeros((self._rows, (count + 63) >> 6), dtype=np.uint64)
-        _set_bits(rows, terms + _LEAVES, holders)
-        full, rest = divmod(count, 64)
-        rows[_ALL, :full] = ~np.uint64(0)
-        if rest:
-            rows[_ALL, full] = (_ONE << np.uint64(rest)) - _ONE
-        _run(self._before, rows)
+        set_bits(rows, terms + self._circuit.leaf(0), holders)
+        self._before.run(rows)
         self._decide_positions(docs, rows)
-        _run(self._after, rows)
-        numbers, holders = _ones(rows[self._equations])
+        self._after.run(rows)
+        numbers, holders = ones(rows[self._equations])
         # A stable sort keeps each document's equations in order.
         order = np.argsort(holders.astype(np.uint16), kind="stable")
         ordered = numbers[order].tolist()
@@ -129,12 +122,12 @@ class BatchMatcher:
         if not len(self._positional):
             return
         decided = np.zeros((len(self._positional), rows.shape[1]), dtype=np.uint64)
-        numbers, holders = _ones(rows[self._candidates])
+        numbers, holders = ones(rows[self._candidates])
         positional = self._positional.tolist()
         for number, holder in zip(numbers.tolist(), holders.tolist()):
             if docs[holder].occurrences(self._terms[positional[number]]):
                 decided[number, holder >> 6] |= _ONE << np.uint64(holder & 63)
-        rows[self._positional + _LEAVES] = decided
+        rows[self._positional + self._circuit.leaf(0)] = decided
 
 
 class _TermIndex:
@@ -180,31 +173,30 @@ class _WordTable:
     """Word ids, and the terms each word, or pair of consecutive words, makes present.
 
     The words of the terms (a word, each word of a phrase) have their ids for good; a word met in
-    a document gets 0 if it matters to no term, or a fresh id if it completes a prefix.
+    a document gets 0 if it matters to no term, or a fresh id if it completes a prefix. The table
+    holds each id as 4 little-endian bytes: a document's ids are joined in C, and the batch's read
+    by numpy without a conversion per word.
     """
 
     def __init__(self, index: _TermIndex) -> None:
-        self._by_stem = index.by_stem
+        self._by_stem = {stem: tuple(ids) for stem, ids in index.by_stem.items()}
         self._stem_lengths = sorted({len(stem) for stem in index.by_stem})
         words = {word: tuple(ids) for word, ids in index.by_word.items()}
         for pair in index.by_pair:
             for word in pair:
                 words.setdefault(word, ())
         self._base = {word: ids + self._stems(word) for word, ids in words.items()}
-        self._forget()
-        pairs = {
-            (self._ids[first] << 32) | self._ids[second]: ids
-            for (first, second), ids in index.by_pair.items()
-        }
-        codes = sorted(pairs)
-        self._pair_codes = np.array(codes, dtype=np.int64)
-        self._pair_starts, self._pair_terms = _flatten([pairs[code] for code in codes])
+        number = {word: number for number, word in enumerate(self._base, start=1)}
+        self._pairs = _PairTable(
+            {(number[first] << 32) | number[second]: ids for (first, second), ids in index.by_pair.items()}
+        )
         # Whether a word may start (end) a phrase's pair. Words learned later are in no phrase:
         # their ids, past the end, are clipped to the last entry, False.
         self._starts_pair = np.zeros(len(self._base) + 2, dtype=bool)
-        self._starts_pair[[self._ids[first] for first, _ in index.by_pair]] = True
+        self._starts_pair[[number[first] for first, _ in index.by_pair]] = True
         self._ends_pair = np.zeros(len(self._base) + 2, dtype=bool)
-        self._ends_pair[[self._ids[second] for _, second in index.by_pair]] = True
+        self._ends_pair[[number[second] for _, second in index.by_pair]] = True
+        self._forget()
 
     def present(self, docs: Sequence[DocumentWords]) -> tuple[Ints, Ints]:
         """Return the (term, document) couples found in ``docs`` without positions, as two arrays.
@@ -213,7 +205,7 @@ class _WordTable:
         """
         if len(self._ids) > REMEMBERED_WORDS:
             self._forget()
-        ids: list[int] = []
+        ids: list[bytes] = []
         lengths: list[int] = []
         table = self._ids
         for doc in docs:
@@ -225,18 +217,21 @@ class _WordTable:
             except KeyError:
                 self._learn(doc.vocabulary.difference(table))
                 found = itemgetter(*words)(table)
-            ids.extend(found)
+            ids.append(b"".join(found))
             lengths.append(len(words))
         if self._learned:
             self._extend()
-        tokens = np.fromiter(ids, dtype=np.int32, count=len(ids))
+        tokens = np.frombuffer(b"".join(ids), dtype=_ID)
         holders = np.repeat(np.arange(len(docs), dtype=np.int32), lengths)
         places = np.flatnonzero(tokens)
         words_found = tokens[places]
         holders_found = holders[places]
-        terms, term_holders = _expand(words_found, holders_found, self._starts, self._flat)
-        if not len(self._pair_codes):
-            return terms, term_holders
+        first = self._first[words_found]
+        terms = [first[first >= 0]]
+        term_holders = [holders_found[first >= 0]]
+        several = first == _SEVERAL
+        if several.any():
+            _expand(words_found[several], holders_found[several], self._starts, self._flat, terms, term_holders)
         # A word that may start a phrase's pair followed, in the same document, by one that may
         # end one: look the pair up.
         next_to = np.flatnonzero(
@@ -245,155 +240,97 @@ class _WordTable:
             & (places[1:] == places[:-1] + 1)
             & (holders_found[1:] == holders_found[:-1])
         )
-        codes = (words_found[next_to].astype(np.int64) << 32) | words_found[next_to + 1]
-        where = np.minimum(np.searchsorted(self._pair_codes, codes), len(self._pair_codes) - 1)
-        hits = self._pair_codes[where] == codes
-        pair_terms, pair_holders = _expand(
-            where[hits], holders_found[next_to[hits]], self._pair_starts, self._pair_terms
-        )
-        return np.concatenate([terms, pair_terms]), np.concatenate([term_holders, pair_holders])
+        pairs = self._pairs.find((words_found[next_to].astype(np.int64) << 32) | words_found[next_to + 1])
+        hits = pairs >= 0
+        starts, values = self._pairs.terms
+        _expand(pairs[hits], holders_found[next_to[hits]], starts, values, terms, term_holders)
+        return np.concatenate(terms), np.concatenate(term_holders)
 
     def _learn(self, words: Iterable[str]) -> None:
         """Give each new word its id: a fresh one if it completes a prefix, else 0."""
         for word in words:
             stems = self._stems(word)
             if stems:
-                self._ids[word] = self._known + len(self._learned)
+                self._ids[word] = (self._known + len(self._learned)).to_bytes(_ID.itemsize, "little")
                 self._learned.append(stems)
             else:
-                self._ids[word] = 0
+                self._ids[word] = _IRRELEVANT
 
     def _stems(self, word: str) -> tuple[int, ...]:
         """The ids of the prefix terms ``word`` completes."""
-        by_stem = self._by_stem
-        return tuple(
-            term
-            for length in self._stem_lengths
-            if length <= len(word)
-            for term in by_stem.get(word[:length], ())
-        )
+        stems: tuple[int, ...] = ()
+        for length in self._stem_lengths:
+            if length > len(word):
+                break
+            stems += self._by_stem.get(word[:length], ())
+        return stems
 
     def _forget(self) -> None:
         """Keep only the words of the terms (the table starts over)."""
-        self._ids = {"": 0} | {word: number for number, word in enumerate(self._base, start=1)}
-        self._starts, self._flat = _flatten([(), *self._base.values()])
-        self._known = len(self._base) + 1
-        self._learned: list[tuple[int, ...]] = []
+        self._ids = {"": _IRRELEVANT} | {
+            word: number.to_bytes(_ID.itemsize, "little") for number, word in enumerate(self._base, start=1)
+        }
+        self._known = 0
+        self._starts = np.zeros(1, dtype=np.int32)
+        self._flat = self._first = np.zeros(0, dtype=np.int32)
+        self._learned: list[tuple[int, ...]] = [(), *self._base.values()]
+        self._extend()
 
     def _extend(self) -> None:
         """Append the terms of the words learned since the last batch to the arrays."""
         starts, values = _flatten(self._learned)
         self._starts = np.concatenate([self._starts, starts[1:] + self._starts[-1]])
         self._flat = np.concatenate([self._flat, values])
+        first = [ids[0] if len(ids) == 1 else _SEVERAL if ids else -1 for ids in self._learned]
+        self._first = np.concatenate([self._first, np.array(first, dtype=np.int32)])
         self._known += len(self._learned)
         self._learned = []
 
 
-class _Circuit:
-    """Two-input gates over rows of bits, each distinct gate made once and shared."""
+class _PairTable:
+    """Pairs of word ids (``first << 32 | second``) and the terms each makes present.
 
-    def __init__(self, leaves: int) -> None:
-        self.rows = leaves
-        self._gates: dict[tuple[int, int, int], int] = {}
-        self._depths = [0] * leaves
-        self._new: list[tuple[int, int, int, int]] = []  # (row, operation, first, second)
+    An open-addressing hash table, probed for many pairs at once by numpy: a few vectorised
+    rounds, where a sorted array's binary search costs a branchy search per pair.
+    """
 
-    def build(self, expression: boolean.Expression, leaf: Callable[[int], int]) -> int:
-        """Add the gates of ``expression`` (``leaf`` gives a symbol's row); return its row."""
-        if expression is ALGEBRA.TRUE:
-            return _ALL
-        if expression is ALGEBRA.FALSE:
-            return _NONE
-        if isinstance(expression, ALGEBRA.Symbol):
-            return leaf(expression.obj)
-        if isinstance(expression, ALGEBRA.NOT):
-            return self._gate(_AND_NOT, _ALL, self.build(expression.args[0], leaf))
-        if isinstance(expression, ALGEBRA.OR):
-            return self.fold(_OR, [self.build(argument, leaf) for argument in expression.args])
-        kept: list[int] = []
-        excluded: list[int] = []
-        for argument in expression.args:
-            if isinstance(argument, ALGEBRA.NOT):
-                excluded.append(self.build(argument.args[0], leaf))
-            else:
-                kept.append(self.build(argument, leaf))
-        if not excluded:
-            return self.fold(_AND, kept)
-        return self._gate(_AND_NOT, self.fold(_AND, kept), self.fold(_OR, excluded))
+    def __init__(self, pairs: dict[int, tuple[int, ...]]) -> None:
+        codes = list(pairs)
+        self.terms = _flatten([pairs[code] for code in codes])
+        self._bits = max(4, (2 * len(codes)).bit_length())  # at most half full
+        self._codes = np.full(1 << self._bits, -1, dtype=np.int64)
+        self._entries = np.full(1 << self._bits, -1, dtype=np.int64)
+        mask = (1 << self._bits) - 1
+        self._rounds = 1
+        slots = self._slots(np.array(codes, dtype=np.int64)).tolist()
+        for entry, (code, slot) in enumerate(zip(codes, slots)):
+            rounds = 1
+            while self._codes[slot] != -1:
+                slot = (slot + 1) & mask
+                rounds += 1
+            self._codes[slot] = code
+            self._entries[slot] = entry
+            self._rounds = max(self._rounds, rounds)
 
-    def fold(self, operation: int, rows: list[int]) -> int:
-        """Combine ``rows`` with ``operation`` in a balanced tree: fewer depths than a chain."""
-        if not rows:
-            return _ALL
-        while len(rows) > 1:
-            paired = [self._gate(operation, rows[i], rows[i + 1]) for i in range(0, len(rows) - 1, 2)]
-            rows = paired + rows[len(rows) - len(rows) % 2 :]
-        return rows[0]
+    def find(self, codes: Ints) -> Ints:
+        """Return the entry of each pair in :attr:`terms`, or -1 for a pair of no phrase."""
+        found = np.full(len(codes), -1, dtype=np.int64)
+        pending = np.arange(len(codes))
+        slots = self._slots(codes)
+        mask = (1 << self._bits) - 1
+        for _ in range(self._rounds):
+            held = self._codes[slots]
+            hit = held == codes[pending]
+            found[pending[hit]] = self._entries[slots[hit]]
+            go_on = ~hit & (held != -1)
+            pending = pending[go_on]
+            slots = (slots[go_on] + 1) & mask
+        return found
 
-    def plan(self) -> list[Step]:
-        """Return the gates added since the last plan as numpy steps, shallowest first."""
-        steps: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-        for row, operation, first, second in self._new:
-            steps.setdefault((self._depths[row], operation), []).append((row, first, second))
-        self._new = []
-        return [
-            (operation, *(np.array(column, dtype=np.int64) for column in zip(*gates)))
-            for (_, operation), gates in sorted(steps.items())
-        ]
-
-    def _gate(self, operation: int, first: int, second: int) -> int:
-        if operation != _AND_NOT and first > second:
-            first, second = second, first
-        key = (operation, first, second)
-        row = self._gates.get(key)
-        if row is None:
-            row = self._gates[key] = self.rows
-            self.rows += 1
-            self._depths.append(1 + max(self._depths[first], self._depths[second]))
-            self._new.append((row, operation, first, second))
-        return row
-
-
-def _run(steps: list[Step], rows: Rows) -> None:
-    """Compute the gates of ``steps`` in ``rows``, a depth and an operation at a time."""
-    for operation, out, first, second in steps:
-        left = rows[first]
-        right = rows[second]
-        if operation == _AND:
-            np.bitwise_and(left, right, out=left)
-        elif operation == _OR:
-            np.bitwise_or(left, right, out=left)
-        else:
-            np.bitwise_and(left, np.invert(right, out=right), out=left)
-        rows[out] = left
-
-
-def _set_bits(rows: Rows, numbers: Ints, holders: Ints) -> None:
-    """Set bit ``holders[i]`` of row ``numbers[i]``, for every i (couples may repeat)."""
-    if not len(numbers):
-        return
-    bits = numbers.astype(np.int64) * (rows.shape[1] * 64) + holders
-    bits.sort()
-    distinct = np.empty(len(bits), dtype=bool)
-    distinct[0] = True
-    np.not_equal(bits[1:], bits[:-1], out=distinct[1:])
-    bits = bits[distinct]
-    words = bits >> 6
-    values = np.left_shift(_ONE, (bits & 63).astype(np.uint64))
-    starts = np.flatnonzero(np.concatenate(([True], words[1:] != words[:-1])))
-    rows.reshape(-1)[words[starts]] = np.bitwise_or.reduceat(values, starts)
-
-
-def _ones(rows: Rows) -> tuple[Ints, Ints]:
-    """Return the (row, bit) of every set bit of ``rows``, row by row, bits in order."""
-    # Few bits are set: find the non-zero words, then their non-zero octets, then the bits.
-    row, word = np.nonzero(rows)
-    octets = rows[row, word].view(np.uint8).reshape(-1, 8)  # little-endian: bit i in octet i // 8
-    which, octet = np.nonzero(octets)
-    bits = np.unpackbits(octets[which, octet][:, None], axis=1, bitorder="little")
-    each, bit = np.nonzero(bits)
-    which = which[each]
-    return row[which], word[which] * 64 + octet[each] * 8 + bit
+    def _slots(self, codes: Ints) -> Ints:
+        # Fibonacci hashing: the top bits of the product by 2**64 / golden ratio.
+        product = codes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        return (product >> np.uint64(64 - self._bits)).astype(np.int64)
 
 
 def _flatten(lists: Sequence[Sequence[int]]) -> tuple[Ints, Ints]:
@@ -404,12 +341,10 @@ def _flatten(lists: Sequence[Sequence[int]]) -> tuple[Ints, Ints]:
     return starts, values
 
 
-def _expand(keys: Ints, holders: Ints, starts: Ints, values: Ints) -> tuple[Ints, Ints]:
-    """Return every value of each key's list, each with the holder of its key."""
+def _expand(keys: Ints, holders: Ints, starts: Ints, values: Ints, into: list[Ints], into_holders: list[Ints]) -> None:
+    """Append every value of each key's list to ``into``, and the key's holder to ``into_holders``."""
     counts = starts[keys + 1] - starts[keys]
-    if counts.max(initial=0) <= 1:  # the usual case: a word is in one term, or in none
-        some = counts.astype(bool)
-        return values[starts[keys[some]]], holders[some]
     ends = np.cumsum(counts)
-    offsets = np.arange(int(ends[-1])) - np.repeat(ends - counts, counts)
-    return values[np.repeat(starts[keys], counts) + offsets], np.repeat(holders, counts)
+    offsets = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - counts, counts)
+    into.append(values[np.repeat(starts[keys], counts) + offsets])
+    into_holders.append(np.repeat(holders, counts))
