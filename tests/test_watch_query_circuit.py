@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from watch.query.circuit import ALL, NONE, Circuit, ones, set_bits
+from watch.query.circuit import ALL, NONE, Circuit, empty_rows, ones, set_bits
 from watch.query.compiler import compile_query
 
 
@@ -14,7 +14,7 @@ from watch.query.compiler import compile_query
 def test_bits_set_are_the_bits_read(documents: int, data: st.DataObject) -> None:
     circuit = Circuit(leaves=5)
     couples = data.draw(st.lists(st.tuples(st.integers(0, 4), st.integers(0, documents - 1))))
-    rows = circuit.rows_for(documents)
+    rows = empty_rows(circuit.rows, documents)
     leaves = np.array([leaf for leaf, _ in couples], dtype=np.int64) + circuit.leaf(0)
     set_bits(rows, leaves, np.array([holder for _, holder in couples], dtype=np.int64))
     found_rows, found_bits = ones(rows[circuit.leaf(0) : circuit.leaf(5)])

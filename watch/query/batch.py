@@ -15,9 +15,11 @@ equation. Over a batch of documents the work is shared:
 4. the set bits of the equations' rows are read back as, per document, the numbers of the
    equations it satisfies.
 
-Phrases of three words or more and NEAR terms need positions: the circuit first finds the
-(document, term) couples where every pair or side they need is present, each of those alone is
-decided by :meth:`DocumentWords.occurrences`, and only then are the equations evaluated.
+A two-word phrase is present where its words are consecutive in :attr:`DocumentWords.words`,
+which is what :attr:`DocumentWords.pairs` says too. Phrases of three words or more and NEAR
+terms need positions: the circuit first finds the (document, term) couples where every pair or
+side they need is present, each of those alone is decided by :meth:`DocumentWords.occurrences`,
+and only then are the equations evaluated.
 
 Word ids are remembered from batch to batch in a table of at most :data:`REMEMBERED_WORDS`
 words, forgotten all at once when full.
@@ -30,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from watch.query.circuit import Circuit, ones, set_bits
+from watch.query.circuit import FIRST_LEAF, Circuit, empty_rows, ones, set_bits
 from watch.query.terms import NEAR, PHRASE, PREFIX, WORD, Term
 
 if TYPE_CHECKING:
@@ -73,7 +75,8 @@ class BatchMatcher:
         symbols = [[index.add(term) for term in query.terms] for query in queries]
         self._terms = index.terms
         self._words = _WordTable(index)
-        self._circuit = circuit = Circuit(leaves=len(index.terms))
+        # The circuit itself is only needed while building: its plans and rows are kept.
+        circuit = Circuit(leaves=len(index.terms))
         # Positional terms are decided first, from the terms found without positions only.
         positional = sorted(index.needs)
         self._positional = np.array(positional, dtype=np.int64)
@@ -90,11 +93,12 @@ class BatchMatcher:
             dtype=np.int64,
         )
         self._after = circuit.plan()
+        self._rows = circuit.rows
 
     def matching(self, docs: Sequence[DocumentWords]) -> list[list[int]]:
         """Return, for each of ``docs``, the numbers of the equations it satisfies, in order."""
         # A part's rows fit the budget: 64 documents a 64-bit word, one word a row.
-        part = min(_LARGEST_PART, max(64, ROWS_BUDGET // (self._circuit.rows * 8) * 64))
+        part = min(_LARGEST_PART, max(64, ROWS_BUDGET // (self._rows * 8) * 64))
         found: list[list[int]] = []
         for start in range(0, len(docs), part):
             found.extend(self._matching(docs[start : start + part]))
@@ -104,9 +108,9 @@ class BatchMatcher:
         count = len(docs)
         if not count:
             return []
-        rows = self._circuit.rows_for(count)
+        rows = empty_rows(self._rows, count)
         terms, holders = self._words.present(docs)
-        set_bits(rows, terms + self._circuit.leaf(0), holders)
+        set_bits(rows, terms + FIRST_LEAF, holders)
         self._before.run(rows)
         self._decide_positions(docs, rows)
         self._after.run(rows)
@@ -127,7 +131,7 @@ class BatchMatcher:
         for number, holder in zip(numbers.tolist(), holders.tolist()):
             if docs[holder].occurrences(self._terms[positional[number]]):
                 decided[number, holder >> 6] |= _ONE << np.uint64(holder & 63)
-        rows[self._positional + self._circuit.leaf(0)] = decided
+        rows[self._positional + FIRST_LEAF] = decided
 
 
 class _TermIndex:
@@ -181,6 +185,9 @@ class _WordTable:
     def __init__(self, index: _TermIndex) -> None:
         self._by_stem = {stem: tuple(ids) for stem, ids in index.by_stem.items()}
         self._stem_lengths = sorted({len(stem) for stem in index.by_stem})
+        # The stems' first letters, as many as the shortest stem has: most new words start
+        # with none of them, and are set aside by one lookup.
+        self._heads = {stem[: self._stem_lengths[0]] for stem in self._by_stem}
         words = {word: tuple(ids) for word, ids in index.by_word.items()}
         for pair in index.by_pair:
             for word in pair:
@@ -227,8 +234,9 @@ class _WordTable:
         words_found = tokens[places]
         holders_found = holders[places]
         first = self._first[words_found]
-        terms = [first[first >= 0]]
-        term_holders = [holders_found[first >= 0]]
+        one = first >= 0
+        terms = [first[one]]
+        term_holders = [holders_found[one]]
         several = first == _SEVERAL
         if several.any():
             _expand(words_found[several], holders_found[several], self._starts, self._flat, terms, term_holders)
@@ -246,15 +254,17 @@ class _WordTable:
         _expand(pairs[hits], holders_found[next_to[hits]], starts, values, terms, term_holders)
         return np.concatenate(terms), np.concatenate(term_holders)
 
-    def _learn(self, words: Iterable[str]) -> None:
+    def _learn(self, words: frozenset[str]) -> None:
         """Give each new word its id: a fresh one if it completes a prefix, else 0."""
-        for word in words:
+        self._ids.update(dict.fromkeys(words, _IRRELEVANT))
+        if not self._heads:
+            return
+        shortest = self._stem_lengths[0]
+        for word in [word for word in words if word[:shortest] in self._heads]:
             stems = self._stems(word)
             if stems:
                 self._ids[word] = (self._known + len(self._learned)).to_bytes(_ID.itemsize, "little")
                 self._learned.append(stems)
-            else:
-                self._ids[word] = _IRRELEVANT
 
     def _stems(self, word: str) -> tuple[int, ...]:
         """The ids of the prefix terms ``word`` completes."""

@@ -11,7 +11,7 @@ is computed by a few numpy operations per depth, each over thousands of gates at
 >>> circuit = Circuit(leaves=3)
 >>> result = circuit.build(query.expression, circuit.leaf)
 >>> plan = circuit.plan()
->>> rows = circuit.rows_for(documents=4)
+>>> rows = empty_rows(circuit.rows, documents=4)
 >>> a, b, c = 0, 1, 2  # the leaves' numbers, as the query numbers its terms
 >>> leaves = np.array([a, a, b, c]) + circuit.leaf(0)
 >>> set_bits(rows, leaves, np.array([0, 2, 1, 2]))  # a in documents 0 and 2, b in 1, c in 2
@@ -39,8 +39,7 @@ if TYPE_CHECKING:
 
 _AND, _OR, _AND_NOT = 0, 1, 2
 # The first rows: no document, every document of the batch; the leaves follow.
-NONE, ALL = 0, 1
-_FIRST_LEAF = 2
+NONE, ALL, FIRST_LEAF = 0, 1, 2
 _ONE = np.uint64(1)
 
 
@@ -48,14 +47,14 @@ class Circuit:
     """Gates over ``leaves`` rows of bits, built from boolean.py expressions."""
 
     def __init__(self, leaves: int) -> None:
-        self.rows = _FIRST_LEAF + leaves
+        self.rows = FIRST_LEAF + leaves
         self._gates: dict[tuple[int, int, int], int] = {}
         self._depths = [0] * self.rows
         self._new: list[tuple[int, int, int, int]] = []  # (row, operation, first, second)
 
     def leaf(self, number: int) -> int:
         """Return the row of leaf ``number``."""
-        return _FIRST_LEAF + number
+        return FIRST_LEAF + number
 
     def build(self, expression: boolean.Expression, leaf: Callable[[int], int]) -> int:
         """Add the gates of ``expression`` (``leaf`` gives a symbol's row) and return its row."""
@@ -97,15 +96,6 @@ class Circuit:
             ]
         )
 
-    def rows_for(self, documents: int) -> Rows:
-        """Return rows for a batch of ``documents``: all empty but :data:`ALL`."""
-        rows = np.zeros((self.rows, (documents + 63) >> 6), dtype=np.uint64)
-        full, rest = divmod(documents, 64)
-        rows[ALL, :full] = ~np.uint64(0)
-        if rest:
-            rows[ALL, full] = (_ONE << np.uint64(rest)) - _ONE
-        return rows
-
     def _fold(self, operation: int, rows: list[int]) -> int:
         # A balanced tree of gates: fewer depths, so fewer numpy steps, than a chain.
         while len(rows) > 1:
@@ -144,6 +134,16 @@ class Plan:
             else:
                 np.bitwise_and(left, np.invert(right, out=right), out=left)
             rows[out] = left
+
+
+def empty_rows(count: int, documents: int) -> Rows:
+    """Return ``count`` rows for a batch of ``documents``: all empty but :data:`ALL`."""
+    rows = np.zeros((count, (documents + 63) >> 6), dtype=np.uint64)
+    full, rest = divmod(documents, 64)
+    rows[ALL, :full] = ~np.uint64(0)
+    if rest:
+        rows[ALL, full] = (_ONE << np.uint64(rest)) - _ONE
+    return rows
 
 
 def set_bits(rows: Rows, numbers: Ints, holders: Ints) -> None:
