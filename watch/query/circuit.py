@@ -165,10 +165,12 @@ def set_bits(rows: Rows, numbers: Ints, holders: Ints) -> None:
 def ones(rows: Rows) -> tuple[Ints, Ints]:
     """Return the (row, bit) of every set bit of ``rows``, row by row, bits in order."""
     # Few bits are set: find the non-zero words, then their non-zero octets, then the bits.
-    row, word = np.nonzero(rows)
-    octets = rows[row, word].view(np.uint8).reshape(-1, 8)  # little-endian: bit i in octet i // 8
-    which, octet = np.nonzero(octets)
-    bits = np.unpackbits(octets[which, octet][:, None], axis=1, bitorder="little")
-    each, bit = np.nonzero(bits)
-    which = which[each]
-    return row[which], word[which] * 64 + octet[each] * 8 + bit
+    width = rows.shape[1]
+    flat = rows.reshape(-1)
+    words = np.flatnonzero(flat)
+    octets = flat[words].view(np.uint8)  # little-endian: bit i of a word is in its octet i // 8
+    some = np.flatnonzero(octets)
+    bits = np.flatnonzero(np.unpackbits(octets[some], bitorder="little"))
+    octet = some[bits >> 3]
+    word = words[octet >> 3]
+    return word // width, (word % width) * 64 + (octet & 7) * 8 + (bits & 7)
