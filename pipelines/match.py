@@ -76,8 +76,8 @@ class QueryMatchPipeline:
         self.snippet_width = snippet_width
         self.report_dir = report_dir
         terms = {term.text: term for term in _all_terms(queries)}
-        # The terms as one-term equations: the presearch index finds which occur in a document
-        # as cheaply as it finds candidate equations, however many there are.
+        # The terms as one-term equations: matched over each batch along with the equations, they
+        # tell which terms every document contains, however many there are.
         self._terms = QuerySet({text: text for text in terms})
         self._near_misses = NearMissCollector(tuple(terms.values()))
         self._batcher = MatchBatcher(self._decide)

@@ -31,7 +31,8 @@ def test_equal_gates_are_made_once() -> None:
     rows_before = circuit.rows
     circuit.build(first.expression, leaf)
     after_first = circuit.rows
-    circuit.build(second.expression, lambda symbol: leaf([2, 0, 1][symbol]))  # c, a, b in the first's numbering
+    # The second's terms c, a, b are the first's 2, 0, 1.
+    circuit.build(second.expression, lambda symbol: leaf([2, 0, 1][symbol]))
     # a OR b is shared; only the second's AND with c is new.
     assert (after_first - rows_before, circuit.rows - after_first) == (2, 1)
 

@@ -61,13 +61,14 @@ def test_one_document_or_many_in_one_call(count: int) -> None:
     assert expected[:6] == [["q1", "q2"], [], ["q2"], [], ["q0", "q1"], []]
     assert queries.matching_many(docs) == expected
     assert [list(found) for found in queries.match_many(docs)] == expected
-    assert queries.match_many(docs)[4]["q0"].terms == (compile_query("thing0").terms[0], compile_query("other").terms[0])
+    thing0, other = compile_query("thing0 other").terms
+    assert queries.match_many(docs)[4]["q0"].terms == (thing0, other)
     assert queries.matching_many([]) == []
 
 
 def test_a_large_batch_is_decided_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     queries = QuerySet({**many(20), "phrase": '"digital box" NEAR/2 elect*'})
-    texts = [f"word{number % 23} thing{number % 7} other, élection de la digital box {number}" for number in range(300)]
+    texts = [f"word{n % 23} thing{n % 7} other, élection de la digital box {n}" for n in range(300)]
     docs = [DocumentWords.from_text(text) for text in texts]
     whole = queries.matching_many(docs)
     monkeypatch.setattr(batch, "ROWS_BUDGET", 1)  # 64 documents a part
@@ -158,12 +159,13 @@ def test_a_batch_agrees_with_each_query_on_each_document(data: st.DataObject) ->
     likely = tuple(word for node, _ in written[:4] for word in mentioned(node))
     documents = data.draw(st.lists(texts(likely), min_size=1, max_size=80))
     equations_by_name = {f"q{number}": equation for number, (_, equation) in enumerate(written)}
+    alone = {name: compile_query(equation) for name, equation in equations_by_name.items()}
     expected = [
-        [name for name, equation in equations_by_name.items() if compile_query(equation).matches(DocumentWords.from_text(document))]
+        [name for name, query in alone.items() if query.matches(DocumentWords.from_text(document))]
         for _, document in documents
     ]
-    query_set = QuerySet(equations_by_name)
-    assert query_set.matching_many([DocumentWords.from_text(document) for _, document in documents]) == expected
+    docs = [DocumentWords.from_text(document) for _, document in documents]
+    assert QuerySet(equations_by_name).matching_many(docs) == expected
 
 
 def alternating(levels: int) -> str:

@@ -80,10 +80,8 @@ class BatchMatcher:
         # Positional terms are decided first, from the terms found without positions only.
         positional = sorted(index.needs)
         self._positional = np.array(positional, dtype=np.int64)
-        self._candidates = np.array(
-            [circuit.all_of([circuit.leaf(need) for need in sorted(index.needs[term])]) for term in positional],
-            dtype=np.int64,
-        )
+        needs = [[circuit.leaf(need) for need in sorted(index.needs[term])] for term in positional]
+        self._candidates = np.array([circuit.all_of(rows) for rows in needs], dtype=np.int64)
         self._before = circuit.plan()
         self._equations = np.array(
             [
@@ -239,7 +237,8 @@ class _WordTable:
         term_holders = [holders_found[one]]
         several = first == _SEVERAL
         if several.any():
-            _expand(words_found[several], holders_found[several], self._starts, self._flat, terms, term_holders)
+            several_words = words_found[several]
+            _expand(several_words, holders_found[several], self._starts, self._flat, terms, term_holders)
         # A word that may start a phrase's pair followed, in the same document, by one that may
         # end one: look the pair up.
         next_to = np.flatnonzero(
@@ -351,7 +350,9 @@ def _flatten(lists: Sequence[Sequence[int]]) -> tuple[Ints, Ints]:
     return starts, values
 
 
-def _expand(keys: Ints, holders: Ints, starts: Ints, values: Ints, into: list[Ints], into_holders: list[Ints]) -> None:
+def _expand(
+    keys: Ints, holders: Ints, starts: Ints, values: Ints, into: list[Ints], into_holders: list[Ints]
+) -> None:
     """Append every value of each key's list to ``into``, and the key's holder to ``into_holders``."""
     counts = starts[keys + 1] - starts[keys]
     ends = np.cumsum(counts)
