@@ -4,14 +4,25 @@ Thin adapter over :mod:`watch.query`: it prepares each document's searched text 
 break, visible text), asks the compiled equations, fills ``matched_terms``, ``snippets`` and
 ``matched_queries`` on matches, drops the rest, counts everything under ``watch/match/...`` and,
 when the spider closes, writes the near-miss report (``near_misses.json``) and logs its summary.
+
+**Documents are matched in batches.** Many equations are decided far faster over many documents
+at once (:mod:`watch.query.batch`), so ``process_item`` is a coroutine that hands its document to
+a :class:`MatchBatcher` and waits: the batch is decided as soon as :attr:`MatchBatcher.SIZE`
+documents wait, or :attr:`MatchBatcher.DELAY` seconds after its first one arrived, whichever
+comes first. No document waits longer than that, and the crawl still ends promptly: Scrapy waits
+for items being processed before it closes the spider, and the timer decides the last batch.
+Documents reach the feeds at the end of the crawl anyway (the deduplication pipeline holds
+them), so the wait changes nothing in the output. This needs Scrapy's asyncio reactor (its
+default, and what scrapy-playwright requires).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
@@ -22,7 +33,7 @@ from watch.query.snippets import snippets
 from watch.query.terms import NEAR
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator, Sequence
 
     # typing.Self requires Python 3.11
     from typing_extensions import Self
@@ -33,6 +44,8 @@ if TYPE_CHECKING:
     from watch.query import Term
 
 logger = logging.getLogger(__name__)
+
+_Result = TypeVar("_Result")
 
 #: The name of the single equation given with ``-a query=`` (``WATCH_QUERY``).
 QUERY_NAME = "query"
@@ -63,10 +76,11 @@ class QueryMatchPipeline:
         self.snippet_width = snippet_width
         self.report_dir = report_dir
         terms = {term.text: term for term in _all_terms(queries)}
-        # The terms as one-term equations: the presearch index finds which occur in a document
-        # as cheaply as it finds candidate equations, however many there are.
+        # The terms as one-term equations: matched over each batch along with the equations, they
+        # tell which terms every document contains, however many there are.
         self._terms = QuerySet({text: text for text in terms})
         self._near_misses = NearMissCollector(tuple(terms.values()))
+        self._batcher = MatchBatcher(self._decide)
         self._logged_drop = False
 
     @classmethod
@@ -98,17 +112,17 @@ class QueryMatchPipeline:
         for name in self.queries.names:
             self.stats.set_value(f"watch/match/query/{name}", 0)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         """Return ``item`` with its match explained, or raise ``DropItem`` if nothing matches."""
         adapter = ItemAdapter(item)
         url = adapter.get("url") or ""
         # The spider read the page's words once; a document from elsewhere is read here.
         doc = adapter.get("words") or DocumentWords.from_page(adapter.get("title") or "", adapter.get("text") or "")
         self.stats.inc_value("watch/match/documents")
-        for text in self._terms.match(doc):
-            self.stats.inc_value(f"watch/match/term/{text}")
         self._near_misses.add(doc, url)
-        matches = self.queries.match(doc)
+        terms, matches = await self._batcher.submit(doc)
+        for text in terms:
+            self.stats.inc_value(f"watch/match/term/{text}")
         if not matches:
             self.stats.inc_value("watch/match/dropped")
             if not self._logged_drop:
@@ -131,6 +145,10 @@ class QueryMatchPipeline:
         adapter["matched_queries"] = names
         return item
 
+    def _decide(self, docs: list[DocumentWords]) -> list[tuple[list[str], dict[str, Match]]]:
+        """The terms each of ``docs`` contains (as written), and its matching equations explained."""
+        return list(zip(self._terms.matching_many(docs), self.queries.match_many(docs)))
+
     def close_spider(self) -> None:
         """Write ``near_misses.json`` and log the near misses, terms found nowhere first."""
         self.report_dir.mkdir(parents=True, exist_ok=True)
@@ -148,6 +166,55 @@ class QueryMatchPipeline:
             logger.log(level, "  %s", line)
         if not lines:
             logger.info("  none")
+
+
+class MatchBatcher(Generic[_Result]):
+    """Documents waiting to be decided together (see the module docstring).
+
+    ``decide`` takes a batch of documents and returns one result for each, in order.
+    """
+
+    #: Documents decided together at most; a batch this size is decided at once.
+    SIZE = 256
+    #: Seconds the first document of a batch waits, at most, for others to join it.
+    DELAY = 0.5
+
+    def __init__(self, decide: Callable[[list[DocumentWords]], Sequence[_Result]]) -> None:
+        self._decide = decide
+        self._waiting: list[tuple[DocumentWords, asyncio.Future[_Result]]] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def submit(self, doc: DocumentWords) -> _Result:
+        """Return ``doc``'s result, once its batch is decided."""
+        loop = asyncio.get_running_loop()
+        result: asyncio.Future[_Result] = loop.create_future()
+        self._waiting.append((doc, result))
+        if len(self._waiting) >= self.SIZE:
+            self.flush()
+        elif self._timer is None:
+            self._timer = loop.call_later(self.DELAY, self.flush)
+        return await result
+
+    def flush(self) -> None:
+        """Decide the documents waiting now and give each its result."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        waiting, self._waiting = self._waiting, []
+        if not waiting:
+            return
+        try:
+            results = self._decide([doc for doc, _ in waiting])
+        except Exception as error:
+            # Matching does not raise; if it ever did, each item fails with the error (Scrapy
+            # logs it) rather than waiting forever.
+            for _, future in waiting:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for (_, future), result in zip(waiting, results):
+            if not future.done():  # else cancelled while waiting: the crawl was stopped
+                future.set_result(result)
 
 
 def _all_terms(queries: QuerySet) -> Iterator[Term]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import TYPE_CHECKING, Any
@@ -12,7 +13,8 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from pipelines.match import QueryMatchPipeline
+from pipelines.match import MatchBatcher, QueryMatchPipeline
+from watch.query import DocumentWords
 from watch.document import Document
 
 if TYPE_CHECKING:
@@ -46,16 +48,24 @@ def crawler_with(tmp_path: Path, **settings: Any) -> Crawler:
 
 
 def run(pipeline: QueryMatchPipeline, items: list[Document]) -> tuple[list[Document], list[Document]]:
-    """Drive the pipeline as Scrapy would; return the kept and the dropped items."""
-    kept, dropped = [], []
+    """Drive the pipeline as Scrapy would, items processed concurrently; return the kept and the dropped."""
+
+    async def process_all() -> list[Document | DropItem]:
+        return await asyncio.gather(*(pipeline.process_item(item) for item in items), return_exceptions=True)
+
     pipeline.open_spider()
-    for item in items:
-        try:
-            kept.append(pipeline.process_item(item))
-        except DropItem:
-            dropped.append(item)
+    outcomes = asyncio.run(process_all())
     pipeline.close_spider()
+    kept = [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
+    assert all(isinstance(outcome, DropItem) for outcome in outcomes if isinstance(outcome, BaseException))
+    dropped = [item for item, outcome in zip(items, outcomes) if isinstance(outcome, DropItem)]
     return kept, dropped
+
+
+@pytest.fixture(autouse=True)
+def short_batch_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of a few documents are decided by the timer: keep the tests quick."""
+    monkeypatch.setattr(MatchBatcher, "DELAY", 0.01)
 
 
 @pytest.mark.parametrize("settings", [{}, {"WATCH_QUERY": "", "WATCH_QUERIES_FILE": ""}, {"WATCH_QUERY": "  "}])
@@ -153,5 +163,69 @@ def test_snippet_settings_are_applied(tmp_path: Path) -> None:
 def test_dict_items_are_handled_too(tmp_path: Path) -> None:
     pipeline = build_from_crawler(QueryMatchPipeline, crawler_with(tmp_path, WATCH_QUERY="Quorum"))
     pipeline.open_spider()
-    item = pipeline.process_item({"url": "http://a.test/", "title": "Quorum", "text": ""})
+    item = asyncio.run(pipeline.process_item({"url": "http://a.test/", "title": "Quorum", "text": ""}))
     assert item["matched_terms"] == ["Quorum"]
+
+
+def test_many_equations_are_matched_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 20 equations: the batch circuit decides them; SIZE 2 cuts 5 documents in 3 batches.
+    monkeypatch.setattr(MatchBatcher, "SIZE", 2)
+    equations = tmp_path / "equations.txt"
+    equations.write_text(
+        "".join(f"v{number}: vendor{number} OR \"digital box {number}\"\n" for number in range(19))
+        + "polls: sondage* AND NOT \"fake news\"\n",
+        encoding="utf-8",
+    )
+    crawler = crawler_with(tmp_path, WATCH_QUERIES_FILE=str(equations))
+    items = [
+        document("http://a.test/", "Vendor3 et la Digital Box 7"),
+        document("http://b.test/", "Un sondage, des fake news"),
+        document("http://c.test/", "Sondages : vendor12"),
+        document("http://d.test/", "rien"),
+        document("http://e.test/", "digital box 19, vendor19"),
+    ]
+    kept, dropped = run(build_from_crawler(QueryMatchPipeline, crawler), items)
+    assert [(item.url, item.matched_queries, item.matched_terms) for item in kept] == [
+        ("http://a.test/", ["v3", "v7"], ["vendor3", '"digital box 7"']),
+        ("http://c.test/", ["v12", "polls"], ["vendor12", "sondage*"]),
+    ]
+    assert [item.url for item in dropped] == ["http://b.test/", "http://d.test/", "http://e.test/"]
+    stats = crawler.stats.get_stats()
+    counts = [stats[f"watch/match/{event}"] for event in ("documents", "matched", "dropped")]
+    assert counts == [5, 2, 3]
+    assert stats['watch/match/term/"fake news"'] == 1
+    assert stats["watch/match/term/sondage*"] == 2
+    assert stats["watch/match/term/vendor18"] == 0
+
+
+def test_a_full_batch_is_decided_without_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(MatchBatcher, "SIZE", 2)
+    monkeypatch.setattr(MatchBatcher, "DELAY", 3600)
+    batches: list[list[str]] = []
+
+    def decide(docs: list[DocumentWords]) -> list[int]:
+        batches.append([" ".join(doc.words) for doc in docs])
+        return [len(doc.words) for doc in docs]
+
+    batcher: MatchBatcher[int] = MatchBatcher(decide)
+
+    async def submit_all() -> list[int]:
+        texts = ["a", "b c", "d e f", "g h i j"]
+        return await asyncio.gather(*(batcher.submit(DocumentWords.from_text(text)) for text in texts))
+
+    assert asyncio.run(asyncio.wait_for(submit_all(), timeout=60)) == [1, 2, 3, 4]
+    assert batches == [["a", "b c"], ["d e f", "g h i j"]]
+
+
+def test_a_batch_that_fails_fails_each_of_its_items() -> None:
+    def decide(docs: list[DocumentWords]) -> list[int]:
+        raise ValueError("broken matcher")
+
+    batcher: MatchBatcher[int] = MatchBatcher(decide)
+
+    async def submit_two() -> list[int | BaseException]:
+        documents = [DocumentWords.from_text("a"), DocumentWords.from_text("b")]
+        return await asyncio.gather(*(batcher.submit(doc) for doc in documents), return_exceptions=True)
+
+    outcomes = asyncio.run(submit_two())
+    assert [str(outcome) for outcome in outcomes] == ["broken matcher", "broken matcher"]

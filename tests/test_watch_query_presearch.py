@@ -1,4 +1,4 @@
-"""Many equations at once: the presearch index, QuerySet, and equation files."""
+"""Many equations at once: QuerySet over one or many documents, its batch circuit, equation files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_watch_query_properties import equations, mentioned, texts
-from watch.query import DocumentWords, QuerySet, QuerySyntaxError, compile_query, presearch
-from watch.query.compiler import depth
+from watch.query import DocumentWords, QuerySet, QuerySyntaxError, batch, compile_query
 from watch.query.presearch import anchors
 
 
@@ -42,19 +41,40 @@ def many(count: int) -> dict[str, str]:
     return {f"q{number}": f"word{number} OR (thing{number} AND other)" for number in range(count)}
 
 
-def test_presearch_selects_only_equations_the_words_can_satisfy() -> None:
+def test_many_equations_are_decided_by_the_circuit() -> None:
     queries = QuerySet({**many(1000), "always": "NOT word5", "stems": "word99* AND other"})
     doc = DocumentWords.from_text("word5 and thing7, other things; word999")
-    assert queries.candidates(doc) == ["q5", "q7", "q999", "always", "stems"]
     assert list(queries.match(doc)) == ["q5", "q7", "q999", "stems"]
     assert queries.matching(doc) == ["q5", "q7", "q999", "stems"]
     # Remembered words give the same answer the second time.
     assert list(queries.match(doc)) == ["q5", "q7", "q999", "stems"]
+    assert queries.matching(DocumentWords.from_text("nothing at all")) == ["always"]
 
 
-def test_small_sets_evaluate_every_equation() -> None:
-    queries = QuerySet(many(3))
-    assert queries.candidates(DocumentWords.from_text("nothing")) == ["q0", "q1", "q2"]
+@pytest.mark.parametrize("count", [3, 20])
+def test_one_document_or_many_in_one_call(count: int) -> None:
+    # 3 equations are each evaluated; 20 go through the circuit.
+    queries = QuerySet(many(count))
+    texts = ["word1 thing2 other", "", "word2", "other", "thing0 other word1", "x"] * 30
+    docs = [DocumentWords.from_text(text) for text in texts]
+    expected = [queries.matching(doc) for doc in docs]
+    assert expected[:6] == [["q1", "q2"], [], ["q2"], [], ["q0", "q1"], []]
+    assert queries.matching_many(docs) == expected
+    assert [list(found) for found in queries.match_many(docs)] == expected
+    thing0, other = compile_query("thing0 other").terms
+    assert queries.match_many(docs)[4]["q0"].terms == (thing0, other)
+    assert queries.matching_many([]) == []
+
+
+def test_a_large_batch_is_decided_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    queries = QuerySet({**many(20), "phrase": '"digital box" NEAR/2 elect*'})
+    texts = [f"word{n % 23} thing{n % 7} other, élection de la digital box {n}" for n in range(300)]
+    docs = [DocumentWords.from_text(text) for text in texts]
+    whole = queries.matching_many(docs)
+    monkeypatch.setattr(batch, "ROWS_BUDGET", 1)  # 64 documents a part
+    assert queries.matching_many(docs) == whole
+    assert whole == [queries.matching(doc) for doc in docs]
+    assert sum(len(found) for found in whole) > 300
 
 
 def test_query_set_exposes_names_and_queries() -> None:
@@ -129,7 +149,23 @@ def test_indexed_query_set_agrees_with_each_query(data: st.DataObject) -> None:
             if compile_query(equation).matches(DocumentWords.from_text(document))
         ]
         assert query_set.matching(doc) == expected
-        assert set(expected) <= set(query_set.candidates(doc))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_a_batch_agrees_with_each_query_on_each_document(data: st.DataObject) -> None:
+    # Over 64 documents, so that a batch spans several 64-bit words of the circuit's rows.
+    written = data.draw(st.lists(equations(), min_size=16, max_size=30))
+    likely = tuple(word for node, _ in written[:4] for word in mentioned(node))
+    documents = data.draw(st.lists(texts(likely), min_size=1, max_size=80))
+    equations_by_name = {f"q{number}": equation for number, (_, equation) in enumerate(written)}
+    alone = {name: compile_query(equation) for name, equation in equations_by_name.items()}
+    expected = [
+        [name for name, query in alone.items() if query.matches(DocumentWords.from_text(document))]
+        for _, document in documents
+    ]
+    docs = [DocumentWords.from_text(document) for _, document in documents]
+    assert QuerySet(equations_by_name).matching_many(docs) == expected
 
 
 def alternating(levels: int) -> str:
@@ -150,9 +186,8 @@ def alternating(levels: int) -> str:
         ("w2 w3", True),
     ],
 )
-def test_deeply_nested_equations_are_decided_by_their_closures(text: str, matches: bool) -> None:
-    deep = compile_query(alternating(60))  # within the parser's limit of 64, beyond the closures' 40
-    assert depth(deep.expression) > presearch._DEEPEST_SOURCE
+def test_deeply_nested_equations(text: str, matches: bool) -> None:
+    deep = compile_query(alternating(60))  # within the parser's limit of 64
     queries = QuerySet({**many(20), "deep": deep.equation})
     doc = DocumentWords.from_text(text)
     assert deep.matches(doc) is matches
@@ -181,7 +216,7 @@ def test_positional_terms_in_the_index(equation: str, text: str, matches: bool) 
 
 
 def test_remembered_words_are_forgotten_without_changing_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(presearch, "_REMEMBERED_WORDS", 3)
+    monkeypatch.setattr(batch, "REMEMBERED_WORDS", 3)
     queries = QuerySet({**many(20), "stem": "elect*", "both": "elect* AND quorum"})
     texts_and_names = [
         ("élection quorum municipale", ["stem", "both"]),

@@ -18,8 +18,6 @@ from watch.query.parser import And, Leaf, Node, Not, parse
 from watch.query.terms import PHRASE, PREFIX, WORD, Term
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from watch.query.document import DocumentWords, Occurrences
 
 ALGEBRA = boolean.BooleanAlgebra()
@@ -124,49 +122,6 @@ def cost(expression: boolean.Expression, terms: tuple[Term, ...]) -> int:
             return _COST[term.kind]
         return _NEAR_COST + sum(_COST[operand.kind] for operand in term.operands)
     return sum(cost(argument, terms) for argument in expression.args)
-
-
-def presence_source(expression: boolean.Expression, ids: Sequence[int]) -> str:
-    """Write ``expression`` as Python source over ``p``, the set of the ids of the terms present.
-
-    Symbol ``n`` stands for the term whose id is ``ids[n]``. :class:`QuerySet` compiles this
-    source once per equation: deciding an equation then costs a few set lookups in bytecode,
-    with no call per operand.
-
-    >>> query = compile_query('(Quorum OR "Digital Box") NOT spam')
-    >>> presence_source(query.expression, (10, 11, 12))
-    '12 not in p and (10 in p or 11 in p)'
-    """
-    if expression is ALGEBRA.TRUE:
-        return "True"
-    if expression is ALGEBRA.FALSE:
-        return "False"
-    if isinstance(expression, ALGEBRA.Symbol):
-        return f"{ids[expression.obj]} in p"
-    if isinstance(expression, ALGEBRA.NOT):
-        operand = expression.args[0]
-        if isinstance(operand, ALGEBRA.Symbol):
-            return f"{ids[operand.obj]} not in p"
-        return f"not ({presence_source(operand, ids)})"
-    joiner = " and " if isinstance(expression, ALGEBRA.AND) else " or "
-    # Python binds ``not`` > ``and`` > ``or`` like the equation, but explicit parentheses
-    # keep every nested operator readable and correct.
-    return joiner.join(
-        presence_source(argument, ids)
-        if isinstance(argument, (ALGEBRA.Symbol, ALGEBRA.NOT))
-        else f"({presence_source(argument, ids)})"
-        for argument in expression.args
-    )
-
-
-def depth(expression: boolean.Expression) -> int:
-    """Return how deeply operators nest in ``expression`` (a term alone is 0).
-
-    >>> depth(compile_query("a OR (b AND NOT c)").expression)
-    3
-    """
-    arguments = getattr(expression, "args", ())
-    return 1 + max(depth(argument) for argument in arguments) if arguments else 0
 
 
 def _compile(expression: boolean.Expression, terms: tuple[Term, ...]) -> Evaluator:
