@@ -2,11 +2,12 @@
 
 A PDF linked from a page in scope is requested like a page (it takes a slot of its site's
 budget) and read as a document (:func:`watch.analysis.analyse_pdf`, by the spider, off the
-reactor's thread). Servers mislabel files, so **the bytes decide** (:class:`DocumentTypeMiddleware`):
-a body that starts with ``%PDF-`` is a PDF whatever its ``Content-Type`` (a PDF served as
-``text/html`` would otherwise be parsed as a page of garbage), and a body labelled
-``application/pdf`` that is an HTML page is read as a page. A body labelled PDF that is neither is
-kept as a PDF, and fails to read as one (``watch/pdf/not_pdf``).
+reactor's thread). Servers mislabel files, so **the bytes decide**: a body that starts with
+``%PDF-`` is a PDF whatever its ``Content-Type`` (:class:`DocumentTypeMiddleware`; a PDF served as
+``text/html`` would otherwise be parsed as a page of garbage, and Scrapy itself guesses a text
+response for some PDF bodies). A body labelled ``application/pdf`` that is an HTML page is read as
+a page: Scrapy's ``responsetypes`` already look at the body of a type they do not know as text.
+A body labelled PDF that is neither is read as a PDF, and fails (``watch/pdf/not_pdf``).
 
 One size rule for every body: a PDF larger than ``DOWNLOAD_MAXSIZE`` is not downloaded (counted
 as a download error, ``too_large``), like any page. What is read of a PDF is bounded by
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.http import Response, TextResponse
 
 from watch.pdf import PdfLimits
 
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 PDF_TYPES = (b"application/pdf", b"application/x-pdf", b"application/acrobat", b"text/pdf")
 # Readers look for the header in the first kilobyte (ISO 32000-2 §7.5.2), as watch.pdf does.
 _HEADER_WINDOW = 1024
-_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
 
 
 def pdf_limits(settings: BaseSettings) -> PdfLimits:
@@ -63,16 +63,6 @@ def looks_like_pdf(body: bytes) -> bool:
     return b"%PDF-" in body[:_HEADER_WINDOW]
 
 
-def _looks_like_html(body: bytes) -> bool:
-    """Whether ``body`` starts as an HTML page does.
-
-    >>> _looks_like_html(b"  <!DOCTYPE html><html>"), _looks_like_html(b"\\xef\\xbb\\xbf<html lang=fr>")
-    (True, True)
-    """
-    start = body[:_HEADER_WINDOW].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return start.startswith(_HTML_STARTS)
-
-
 def is_pdf(response: Response) -> bool:
     """Whether the spider reads ``response`` as a PDF: it is not a text response (see
     :class:`DocumentTypeMiddleware`), and its type says PDF or its bytes do."""
@@ -80,10 +70,9 @@ def is_pdf(response: Response) -> bool:
 
 
 class DocumentTypeMiddleware:
-    """Downloader middleware: a PDF is a PDF and a page a page, whatever the server's label says.
+    """Downloader middleware: a body that is a PDF file is read as one, whatever its label.
 
-    Counted under ``watch/pdf/served_as_text`` (a PDF labelled as text or HTML) and
-    ``watch/pdf/html_served_as_pdf``.
+    Counted under ``watch/pdf/served_as_text`` (a PDF labelled as text or HTML).
     """
 
     def __init__(self, stats: StatsCollector) -> None:
@@ -97,10 +86,8 @@ class DocumentTypeMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if isinstance(response, TextResponse):
             if "playwright" not in response.flags and looks_like_pdf(response.body):
-                self.stats.inc_value("watch/pdf/served_as_text")
+                if not declared_pdf(response):  # Scrapy makes some PDF types text responses itself
+                    self.stats.inc_value("watch/pdf/served_as_text")
                 # TextResponse.replace would pass its encoding on to Response, which takes none.
                 return Response(**{name: getattr(response, name) for name in Response.attributes})
-        elif declared_pdf(response) and not looks_like_pdf(response.body) and _looks_like_html(response.body):
-            self.stats.inc_value("watch/pdf/html_served_as_pdf")
-            return response.replace(cls=HtmlResponse)
         return response

@@ -27,7 +27,6 @@ def _middleware() -> DocumentTypeMiddleware:
         (Response, b"application/pdf; charset=binary", PDF, "pdf"),
         (Response, b"application/octet-stream", PDF, "pdf"),  # the bytes say PDF
         (HtmlResponse, b"text/html", PDF, "pdf"),  # a PDF served as a page
-        (Response, b"application/pdf", HTML, "page"),  # a page served as a PDF
         (Response, b"application/pdf", b"\x00\x01garbage", "pdf"),  # neither: fails to read as a PDF
         (HtmlResponse, b"text/html", HTML, "page"),
         (Response, b"image/png", b"\x89PNG", "other"),
@@ -50,3 +49,10 @@ def test_limits_come_from_the_settings_and_the_download_size() -> None:
     unlimited = pdf_limits(Settings({"DOWNLOAD_MAXSIZE": 0, "WATCH_PDF_MAX_PAGES": 3, "WATCH_PDF_MAX_CHARS": 50,
                                      "WATCH_PDF_MAX_STREAM_BYTES": 4096}))  # fmt: skip
     assert unlimited.max_bytes == 32 * 2**20  # watch.pdf's own
+
+
+def test_a_page_served_as_a_pdf_is_a_page() -> None:
+    """Scrapy guesses the response class from the body when the type does not tell (application/pdf)."""
+    from scrapy.responsetypes import responsetypes
+
+    assert responsetypes.from_args(headers={b"Content-Type": b"application/pdf"}, body=HTML) is HtmlResponse
