@@ -2,12 +2,14 @@
 
 Each crawl is the real ``scrapy crawl`` command; what the mock web saw, the feed, the coverage
 report and the processes the crawl left behind are checked. The crawl runs with a marker in its
-environment, which Playwright's driver and Chromium inherit: the processes carrying it are the
-crawl's, seen while it runs, and none may remain once it has ended.
+environment, which Playwright's driver and Chromium's browser process inherit: they and their
+descendants (Chromium's zygotes and renderers) are the crawl's processes, watched while it runs;
+none may remain once it has ended.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -22,6 +24,7 @@ from urllib.parse import urlsplit
 import psutil
 import pytest
 
+from bench.render import crawl_processes, still_running
 from mockweb import MockWeb
 from mockweb.crawl_settings import settings_args
 from tests.conftest import REPO
@@ -54,10 +57,10 @@ class RenderRun:
     returncode: int
     stderr: str
     requests: list[tuple[str, str]]  # (method, url) as the mock web saw them
-    #: Executables (file names) of the processes carrying the crawl's marker, seen while it ran.
+    #: Executables (file names) of the processes the crawl started, seen while it ran.
     processes_seen: set[str]
-    #: Processes carrying the marker after the crawl ended: (pid, name, command line).
-    left_behind: list[tuple[int, str, str]]
+    #: Those processes still running after the crawl ended (pid and command line).
+    left_behind: list[str]
     out_dir: Path
 
     def feed(self) -> list[dict]:
@@ -81,16 +84,6 @@ class RenderRun:
         return 0
 
 
-def _marked(marker: str) -> Iterator[tuple[int, str, str]]:
-    """The processes whose environment holds ``marker``: pid, executable's file name, command line."""
-    for process in psutil.process_iter():
-        try:
-            if process.environ().get("WATCH_TEST_MARKER") == marker:
-                yield process.pid, os.path.basename(process.exe()), " ".join(process.cmdline())[:200]
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-
-
 def crawl_rendering(web: MockWeb, out_dir: Path, *args: str) -> RenderRun:
     """Run ``scrapy crawl sites`` on the render web, watching the processes it starts."""
     marker = uuid.uuid4().hex
@@ -98,23 +91,30 @@ def crawl_rendering(web: MockWeb, out_dir: Path, *args: str) -> RenderRun:
         sys.executable, "-m", "scrapy", "crawl", "sites", *settings_args(), "-a", f"urls={','.join(SEEDS)}",
         "-a", f"query={QUERY}", "-s", "WATCH_RENDER_TIMEOUT=3", *args, "-O", str(out_dir / "out.jsonl"),
     ]  # fmt: skip
-    env = {**os.environ, **web.proxy_env(), "WATCH_TEST_MARKER": marker}
+    env = {**os.environ, **web.proxy_env(), "WATCH_PROCESS_MARKER": marker}
     web.clear_log()
-    seen: set[str] = set()
-    with subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as crawl:
+    seen: dict[tuple[int, float], psutil.Process] = {}
+    executables = set()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = out_dir / "crawl.log"  # a file: a full pipe would stall the crawl while it is watched
+    with log.open("w") as stderr, subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr) as crawl:
         deadline = time.monotonic() + 300
         while crawl.poll() is None and time.monotonic() < deadline:
-            seen.update(executable for pid, executable, _ in _marked(marker) if pid != crawl.pid)
+            for key, process in crawl_processes(marker).items():
+                if key[0] != crawl.pid and key not in seen:
+                    seen[key] = process
+                    with contextlib.suppress(psutil.Error):
+                        executables.add(os.path.basename(process.exe()))
             time.sleep(0.1)
-        stdout, stderr = crawl.communicate(timeout=max(deadline - time.monotonic(), 1))
-    # Processes being torn down get a moment to go; one still there after it has been left behind.
+        crawl.wait(timeout=max(deadline - time.monotonic(), 1))
+    # Processes being torn down get a moment to go; one still there after that was left behind.
     for _ in range(20):
-        left = list(_marked(marker))
+        left = still_running(seen)
         if not left:
             break
         time.sleep(0.1)
     requests = [(request.method, request.url) for request in web.requests]
-    return RenderRun(crawl.returncode, stderr, requests, seen, left, out_dir)
+    return RenderRun(crawl.returncode, log.read_text("utf-8"), requests, executables, left, out_dir)
 
 
 def _require_browser() -> None:
@@ -200,7 +200,7 @@ class TestAuto:
         assert auto.stat("watch/render/failed") == 1
 
     def test_one_browser_and_nothing_left_behind(self, auto: RenderRun) -> None:
-        assert "chromium" in auto.processes_seen and "node" in auto.processes_seen
+        assert {"chromium", "node"} <= auto.processes_seen
         assert auto.stat("playwright/browser_count") == 1
         assert auto.left_behind == []
 
