@@ -111,9 +111,10 @@ def launch_options(config: RenderConfig, proxies: Mapping[str, str]) -> dict[str
     """Playwright's ``launch`` options for the crawl's Chromium, with the proxies of the
     environment (``urllib.request.getproxies()``: ``http``, ``https``, ``no``).
 
-    >>> from spiders.render import RenderConfig
+    >>> import settings.base
     >>> from scrapy.settings import Settings
-    >>> config = RenderConfig.from_settings(Settings({"WATCH_RENDER": "auto", **_defaults()}))
+    >>> from spiders.render import RenderConfig
+    >>> config = RenderConfig.from_settings(Settings(vars(settings.base)))
     >>> options = launch_options(config, {"http": "http://u:p@127.0.0.1:3128", "https": "http://u:p@127.0.0.1:3128"})
     >>> options["proxy"]["server"], options["proxy"]["username"], options["proxy"]["bypass"].split(",")[:1]
     ('http://127.0.0.1:3128', 'u', ['accounts.google.com'])
@@ -139,13 +140,6 @@ def _proxy_server(url: str) -> dict[str, str]:
     if parts.username:
         server |= {"username": unquote(parts.username), "password": unquote(parts.password or "")}
     return server
-
-
-def _defaults() -> dict[str, Any]:
-    """watch's default settings (for the doctests)."""
-    import settings.base
-
-    return {name: getattr(settings.base, name) for name in dir(settings.base) if name.startswith("WATCH_")}
 
 
 class ContextRotation:
