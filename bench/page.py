@@ -8,8 +8,10 @@ average), in one process and one run, both sides read the same fresh ``HtmlRespo
   selectors;
 * **watch**: everything watch does with a page, in crawl order, each step timed:
   ``parse`` (``response.selector.root``: parsel's one lxml parse, shared by every other step),
-  ``text`` (:func:`watch.text.visible_text`), ``date`` (htmldate on the tree), ``language``,
-  ``words`` (the page's one tokenisation, ``DocumentWords.from_page``, and the content
+  ``text`` (:func:`watch.text.visible_text`), ``shell`` (:func:`watch.shell.shell_verdict`, the
+  ``render=auto`` test of a script-built page: one corpus page, an AngularJS template, needs a
+  browser; on the 101 others, which need none, is where its cost must stay small), ``date``
+  (htmldate on the tree), ``language``, ``words`` (the page's one tokenisation, ``DocumentWords.from_page``, and the content
   fingerprint it gives), ``links`` (the crawl rule's :class:`spiders.links.PageLinkExtractor`),
   ``scope`` (:class:`watch.scope.CrawlScope` taking the page's links as the scope middleware
   hands them over: canonical forms, sites, queues), ``equation`` (the seed's equation and each of
@@ -20,8 +22,9 @@ Times are CPU time (``time.process_time``) per page: the best of ``--rounds`` ro
 warm-up round (which loads the language model and fills the caches of words and sites), the two
 sides alternating so that they share the machine's noise. The work is checked: every page
 gives a title or text, links, and the scope takes them; the run fails otherwise. The last line is
-JSON: ``ratio`` (watch ÷ bare CPU per page), ``watch_ms_per_page``, ``bare_ms_per_page`` and
-``peak_rss_mb`` (of the whole process).
+JSON: ``ratio`` (watch ÷ bare CPU per page), ``watch_ms_per_page``, ``bare_ms_per_page``,
+``shell_us_per_page`` (the shell detector, in microseconds) and ``peak_rss_mb`` (of the whole
+process).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from watch.metadata import detect_language, published_date
 from watch.query import DocumentWords, QuerySet
 from watch.query.nearmiss import NearMissCollector
 from watch.scope import CrawlScope
+from watch.shell import shell_verdict
 from watch.text import visible_text
 from watch.urls import crawl_target, site_of
 
@@ -53,8 +57,11 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "realpages"
 #: The seed's equation (README).
 EQUATION = 'Quorum OR Carata OR Poligma Or Nationbuilder Or "Digital Box" OR "Blue State Digital"'
 STEPS = (
-    "parse", "text", "date", "language", "words", "links", "scope", "equation", "near misses", "simhash",
+    "parse", "text", "shell", "date", "language", "words", "links", "scope", "equation", "near misses",
+    "simhash",
 )  # fmt: skip
+#: Corpus pages whose plain HTML is script-built (lanouvellerepublique.fr.martin: {{ctrl.content.title}}).
+SCRIPT_BUILT = 1
 #: Texts with fewer words get no simhash (``pipelines.dedup.MIN_WORDS_FOR_NEAR``).
 MIN_WORDS_FOR_SIMHASH = 20
 
@@ -130,6 +137,8 @@ class Watch:
             t1 = clock()
             page = visible_text(root)
             t2 = clock()
+            shell = shell_verdict(root, page.text)
+            t2s = clock()
             published_date(root, url)
             t3 = clock()
             detect_language(page.text, page.lang)
@@ -149,10 +158,11 @@ class Watch:
             if len(doc.body_words) >= MIN_WORDS_FOR_SIMHASH:
                 doc.simhash  # noqa: B018
             t10 = clock()
-            for step, seconds in zip(STEPS, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5,
+            for step, seconds in zip(STEPS, (t1 - t0, t2 - t1, t2s - t2, t3 - t2s, t4 - t3, t5 - t4, t6 - t5,
                                              t7 - t6, t8 - t7, t9 - t8, t10 - t9)):  # fmt: skip
                 spent[step] += seconds
             done["read"] += bool(page.title or page.text)
+            done["shells"] += shell.is_shell
             done["links"] += len(links)
             done["released"] += len(released)
             done["matched"] += bool(matched)
@@ -184,7 +194,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         bare_seconds, bare_parsing, bare_links = bare_round(pages)
         watch_rounds.append(spent)
         bare_times.append((bare_seconds, bare_parsing))
-        if done["read"] != count or done["links"] < count or not done["scope_events"] or not bare_links:
+        if (done["read"] != count or done["links"] < count or not done["scope_events"] or not bare_links
+                or done["shells"] > SCRIPT_BUILT):  # fmt: skip
+            # Another shell would be a false alarm: a render for nothing.
             raise SystemExit(f"work not done: watch {dict(done)}, bare {bare_links} links")
     best = min(watch_rounds, key=lambda spent: sum(spent.values()))
     watch_ms = 1000 * sum(best.values()) / count
@@ -203,7 +215,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         f" parse {1000 * bare_parsing / count:.2f})"
     )
     print(
-        f"work done per round: {done['read']} pages read, {done['matched']} matching the seed's equation;"
+        f"work done per round: {done['read']} pages read, {done['matched']} matching the seed's equation,"
+        f" {done['shells']} looking script-built;"
         f" links per page: watch {done['links'] / count:.0f} (http(s), each once), bare"
         f" {bare_links / count:.0f} (every href)"
     )
@@ -214,6 +227,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "ratio": round(watch_ms / bare_ms, 2),
                 "watch_ms_per_page": round(watch_ms, 2),
                 "bare_ms_per_page": round(bare_ms, 2),
+                "shell_us_per_page": round(1e6 * best["shell"] / count, 1),
                 "peak_rss_mb": round(peak_rss_mb, 1),
             }
         )

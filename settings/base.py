@@ -60,6 +60,8 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.netsafety.NetworkSafetyMiddleware": 40,  # before robots.txt: a refused host gets no request at all
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "spiders.robots.WatchRobotsTxtMiddleware": 100,  # the same, with a refusal the scope recognises by type
+    "spiders.render.RenderMiddleware": 950,  # next to the downloader: a failed render falls back before Retry sees it
+    "spiders.pdf.DocumentTypeMiddleware": 960,  # the bytes decide: a PDF served as text/html is a PDF
 }
 EXTENSIONS = {
     "spiders.robots.CrawlDelay": 100,  # after AutoThrottle (0), so the Crawl-delay stays a floor
@@ -105,3 +107,27 @@ ITEM_PIPELINES = {
     "pipelines.changes.ChangesPipeline": 400,  # label new/changed/unchanged against the state
     "pipelines.dedup.DedupPipeline": 500,  # last: holds documents until the end to fill also_at
 }
+
+# Pages built by scripts, in a browser (issue 8; spiders/render.py, spiders/browser.py, README "Rendering").
+# One download handler for both schemes: Scrapy's own, with Chromium behind it (scrapy-playwright) when
+# rendering is on; "never" never starts a browser, "auto" starts it for the first page that needs it.
+DOWNLOAD_HANDLERS = {"http": "spiders.render.DownloadHandler", "https": "spiders.render.DownloadHandler"}
+WATCH_RENDER = "auto"  # never | auto (plain first, script-built shells rendered again) | always (-a render=...)
+WATCH_CHROMIUM_PATH = "/usr/lib/chromium/chromium"  # Debian's executable (its /usr/bin/chromium wrapper is a shell script)
+WATCH_RENDER_TEXT_CHARS = 200  # less visible text than this, on a page that runs scripts, is a shell
+WATCH_RENDER_HINTED_TEXT_CHARS = 1000  # with an empty app root or a <noscript> asking for JavaScript, less text is a shell
+WATCH_RENDER_ROOT_TEXT_CHARS = 40  # an app root (#root, #app, #__next…) with less text than this is empty
+WATCH_RENDER_INLINE_SCRIPT_CHARS = 1000  # inline code from this size on counts as running scripts (analytics snippets are smaller)
+WATCH_RENDER_TEMPLATE_SHARE = 0.25  # share of the text in template expressions ({{ctrl.title}}) that makes a shell
+WATCH_RENDER_SITE_SHELLS = 2  # shells rendered with gain after which a site's other pages go straight to the browser
+WATCH_RENDER_MIN_ADDED_CHARS = 100  # a rendering adding less text than this added nothing: its site goes back to plain fetching
+WATCH_RENDER_TIMEOUT = 20.0  # seconds for a page to load in the browser; beyond, the plain document is kept (watch/render/failed)
+WATCH_RENDER_SETTLE_TIMEOUT = 2.0  # seconds after load to wait for the network to go quiet (text fetched by scripts)
+WATCH_RENDER_CONCURRENCY = 4  # pages open in the browser at once (each costs tens of MB)
+WATCH_RENDER_PAGES_PER_CONTEXT = 20  # pages rendered in one browser context before it is closed for a fresh one (long crawls leak)
+WATCH_RENDER_BLOCKED_RESOURCES = ["image", "media", "font", "texttrack", "manifest", "eventsource", "websocket"]  # never downloaded by the browser: no text in them
+
+# PDF documents (watch/pdf.py). A PDF obeys DOWNLOAD_MAXSIZE like any body: a larger one is not downloaded.
+WATCH_PDF_MAX_PAGES = 100  # pages read, from the first; the document is marked truncated beyond
+WATCH_PDF_MAX_CHARS = 1_000_000  # characters of text kept (about 300 pages)
+WATCH_PDF_MAX_STREAM_BYTES = 16 * 1024 * 1024  # inflated size of any one stream (decompression bombs); beyond, its page is skipped

@@ -219,21 +219,38 @@ CHECKED_SETTINGS: dict[str, Callable[[str], Any]] = {
     "WATCH_MATCH_SNIPPET_WIDTH": whole_number(40),
     "WATCH_TEXT_EXTRACTOR": dotted_path,
     "WATCH_EXPERTBLOGS_SEED_EXTRACTOR": dotted_path,
+    "WATCH_PDF_MAX_PAGES": whole_number(1),
+    "WATCH_PDF_MAX_CHARS": whole_number(1),
+    "WATCH_PDF_MAX_STREAM_BYTES": whole_number(1),
 }
 
 
-def check_settings(settings: BaseSettings) -> None:
-    """Check watch's settings as given (``-s``, settings files); raise :class:`ArgumentError`.
+def check_settings(settings: BaseSettings, arguments: Mapping[str, Any] | None = None) -> None:
+    """Check watch's settings as given (``-s``, settings files) and as the spider ``arguments``
+    (parsed) will set them; raise :class:`ArgumentError`.
 
     Pause and resume (``JOBDIR``) is refused: the crawl scope (levels, per-site budgets) lives in
-    memory, so a resumed crawl could not keep its rules.
+    memory, so a resumed crawl could not keep its rules. ``render=always`` is refused when no
+    browser can be driven (:func:`watch.chromium.browser_problem`): every page would be lost.
     """
+    from spiders.render import RenderConfig
+    from watch.chromium import browser_problem
+
     for name, parse in CHECKED_SETTINGS.items():
         value = settings.get(name)
         try:
             parse(str(value))
         except ValueError as exc:
             raise ArgumentError(f"invalid setting {name}={value!r}: {exc}") from None
+    try:
+        render = RenderConfig.from_settings(settings)
+    except ValueError as exc:
+        raise ArgumentError(str(exc)) from None
+    mode = (arguments or {}).get("render", render.mode)
+    if mode == "always":
+        problem = browser_problem(render.chromium_path)
+        if problem is not None:
+            raise ArgumentError(f"render=always needs a browser: {problem}")
     if settings.get("JOBDIR"):
         raise ArgumentError(
             f"JOBDIR={settings.get('JOBDIR')!r} is not supported: the crawl scope (levels of sites, "

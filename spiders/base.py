@@ -18,6 +18,9 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spiders import CrawlSpider, Rule
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import load_object
+from twisted.internet.threads import deferToThread
 
 from spiders.arguments import (
     Argument,
@@ -31,15 +34,40 @@ from spiders.arguments import (
     whole_number,
 )
 from spiders.links import PageLinkExtractor
-from spiders.scope import KNOWN_START_PAGE, READ_ORDER_KEY, SEED_KEY, SITE_LEVEL_KEY, START_PAGE_KEY
+from spiders.pdf import declared_pdf, is_pdf, pdf_limits
+from spiders.render import (
+    PLAIN_RESPONSE_KEY,
+    PLAIN_TEXT_KEY,
+    RAW_HTML_KEY,
+    RENDER_FAILED_KEY,
+    RENDER_KEY,
+    SHELL,
+    SHELL_BECAUSE_KEY,
+    RenderConfig,
+    page_rendered,
+)
+from spiders.scope import (
+    KNOWN_START_PAGE,
+    PAGE_KIND_KEY,
+    PAGE_NOTE_KEY,
+    READ_AGAIN_KEY,
+    READ_ORDER_KEY,
+    SEED_KEY,
+    SITE_LEVEL_KEY,
+    START_PAGE_KEY,
+)
 from spiders.signals import page_failed
-from watch.analysis import analyse_page
+from watch.analysis import analyse_page, analyse_pdf
 from watch.document import EXPORT_FIELDS, EXPORT_FIELDS_WITH_TEXT, Document
+from watch.pdf import PdfError
+from watch.render import added_text
 from watch.seeds import Seed
+from watch.shell import shell_verdict
+from watch.text import parse_html
 from watch.urls import TrackingParameters, canonicalize, site_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 
     from twisted.python.failure import Failure
     from typing_extensions import Self
@@ -49,6 +77,7 @@ if TYPE_CHECKING:
     from scrapy.settings import Settings
 
     from watch.analysis import PageAnalysis
+    from watch.pdf import PdfLimits
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +97,22 @@ COMMON_ARGUMENTS: dict[str, Argument] = {
         choice("all", "new", "changed"), "with state: export all, only new, or new and changed",
         "WATCH_STATE_CHANGES",
     ),
+    "render": Argument(
+        choice("never", "auto", "always"),
+        "read script-built pages in Chromium: never, auto (pages that look script-built) or always",
+        "WATCH_RENDER",
+    ),
 }  # fmt: skip
+
+#: Response meta of a plain page read again in the browser: its links are not followed (those
+#: of the rendered page will be).
+_READING_AGAIN = "watch_reading_again"
+#: Meta keys that downloader middlewares set for one download, not copied to the page's second
+#: reading (Scrapy's MetaCopyDetectionMiddleware warns about them).
+_ONE_DOWNLOAD = frozenset(
+    {"_auth_proxy", "_dont_cache", "_scheme_proxy", "cache_timestamp", "download_latency", "redirect_reasons",
+     "redirect_times", "redirect_ttl", "redirect_urls", "retry_times"}
+)  # fmt: skip
 
 
 class WatchSpider(CrawlSpider):
@@ -78,6 +122,11 @@ class WatchSpider(CrawlSpider):
     tracking: TrackingParameters
     #: Dotted path of the ``(tree) -> PageText`` function giving the searched text (``WATCH_TEXT_EXTRACTOR``).
     text_extractor: str
+    #: How pages are rendered (``render`` argument, ``WATCH_RENDER*`` settings).
+    render: RenderConfig
+    #: Why this crawl has no browser to render with (``None``: it has one, or never renders).
+    browser_problem: str | None
+    pdf_limits: PdfLimits
 
     # The page is parsed once: parse_page reads response.selector.root, parsel's tree cached on
     # the response, and the rule's link extractor reads the same tree afterwards.
@@ -100,6 +149,9 @@ class WatchSpider(CrawlSpider):
         spider = super().from_crawler(crawler, *args, **parsed)
         spider.tracking = TrackingParameters(crawler.settings.getlist("WATCH_URLS_TRACKING_PARAMETERS"))
         spider.text_extractor = crawler.settings.get("WATCH_TEXT_EXTRACTOR")
+        spider.render = RenderConfig.from_settings(crawler.settings)
+        spider.browser_problem = spider.render.browser_problem()
+        spider.pdf_limits = pdf_limits(crawler.settings)
         return spider
 
     @classmethod
@@ -123,31 +175,147 @@ class WatchSpider(CrawlSpider):
 
     # -- reading pages ------------------------------------------------------------------------
 
-    def parse_start_url(self, response: Response, **kwargs: Any) -> Iterator[Document]:
+    def parse_start_url(self, response: Response, **kwargs: Any) -> AsyncIterator[Document | Request]:
         # Seeds are requested without a rule; they are read like any page.
         return self.parse_page(response)
 
-    def parse_page(self, response: Response) -> Iterator[Document]:
-        """Read a fetched page as a document; a page that cannot be read is counted, not fatal."""
+    async def parse_page(self, response: Response) -> AsyncIterator[Document | Request]:
+        """Read a fetched page or PDF as a document; one that cannot be read is counted, not fatal.
+
+        A page read with a 2xx status gives one document: a web page (its plain HTML, or its DOM
+        rendered in the browser), or a PDF file. A plain page that looks script-built gives,
+        under ``render=auto``, a request to read it again in the browser instead (its links are
+        then those of the rendered page). How the page was read is left in its meta for the
+        scope (:data:`spiders.scope.PAGE_KIND_KEY`), hence for the coverage report.
+        """
         stats = self.crawler.stats
         assert stats is not None
-        stats.inc_value(f"watch/pages/status/{response.status}")
         if not 200 <= response.status < 300:
+            stats.inc_value(f"watch/pages/status/{response.status}")
+            return
+        if is_pdf(response):
+            stats.inc_value(f"watch/pages/status/{response.status}")
+            document = await self._read_pdf(response)
+            if document is not None:
+                yield document
             return
         if not isinstance(response, HtmlResponse):
+            stats.inc_value(f"watch/pages/status/{response.status}")
             stats.inc_value("watch/pages/not_html")
+            self._note(response, "not_html", response.headers.get("Content-Type", b"").decode("latin-1"))
             return
         try:
             page = analyse_page(response.selector.root, response.url, self.text_extractor)
         except Exception:
+            stats.inc_value(f"watch/pages/status/{response.status}")
             stats.inc_value("watch/pages/unreadable")
+            self._note(response, "unreadable")
             logger.exception("Could not read %s; counted under watch/pages/unreadable", response.url)
             return
+        if "playwright" in response.flags:
+            self._rendered(response, page.text)
+        else:
+            again = self._read_again(response, page.text)
+            if again is not None:
+                yield again
+                return
+        stats.inc_value(f"watch/pages/status/{response.status}")
         stats.inc_value("watch/pages/documents")
         yield self._document(response, page)
 
-    def _document(self, response: HtmlResponse, page: PageAnalysis) -> Document:
+    def _requests_to_follow(self, response: Response) -> Iterable[Request | None]:
+        if response.meta.get(_READING_AGAIN):
+            return ()
+        return super()._requests_to_follow(response)
+
+    def _read_again(self, response: HtmlResponse, text: str) -> Request | None:
+        """The request reading a plain page again in the browser, when it looks script-built and
+        can be rendered; else ``None`` (the page is read as it is, and a shell is noted as such)."""
+        verdict = shell_verdict(response.selector.root, text, self.render.shell)
+        if not verdict.is_shell:
+            return None
+        stats = self.crawler.stats
+        assert stats is not None
+        failed = response.meta.get(RENDER_FAILED_KEY)
+        if response.meta.get(RENDER_KEY) != SHELL:  # a shell whose rendering failed was counted already
+            stats.inc_value("watch/render/candidates")
+            for signal in verdict.signals:
+                stats.inc_value(f"watch/render/signal/{signal.name}")
+        if self.render.mode == "auto" and self.browser_problem is None and not failed:
+            assert response.request is not None
+            again = response.request.replace(
+                url=response.url,
+                meta={**{k: v for k, v in response.meta.items() if k not in _ONE_DOWNLOAD}, RENDER_KEY: SHELL, READ_AGAIN_KEY: True, PLAIN_TEXT_KEY: text,
+                      PLAIN_RESPONSE_KEY: response, SHELL_BECAUSE_KEY: verdict.because},
+                dont_filter=True,
+            )  # fmt: skip
+            response.meta[_READING_AGAIN] = True
+            return again
+        stats.inc_value("watch/render/unrendered")
+        if failed:
+            why = f"rendering failed ({failed})"
+        elif self.render.mode == "auto":
+            why = f"no browser ({self.browser_problem})"
+        else:
+            why = f"render={self.render.mode}"
+        self._note(response, "script_shell", f"looked script-built ({verdict.because}); read without a browser: {why}")
+        return None
+
+    def _rendered(self, response: HtmlResponse, text: str) -> None:
+        """Count what rendering added to a page read in the browser, and tell the render policy."""
+        stats = self.crawler.stats
+        assert stats is not None
+        because = response.meta.get(SHELL_BECAUSE_KEY, "")
+        if response.meta.get(RENDER_KEY) == SHELL:
+            plain = response.meta.get(PLAIN_TEXT_KEY, "")
+        else:  # went straight to the browser: the HTML the server sent tells what the scripts added
+            tree = parse_html(response.meta.get(RAW_HTML_KEY) or "<html></html>")
+            plain = load_object(self.text_extractor)(tree).text
+            because = shell_verdict(tree, plain, self.render.shell).because
+        added = added_text(plain, text)
+        stats.inc_value("watch/render/added_chars", added)
+        if added < self.render.min_added_chars:
+            stats.inc_value("watch/render/added_nothing")
+        self.crawler.signals.send_catch_log(page_rendered, site=site_of(response.url), shell=bool(because), added=added)
+        looked = f"plain HTML looked script-built ({because}); " if because else ""
+        self._note(response, "rendered", f"{looked}rendering added {added} characters of text")
+
+    async def _read_pdf(self, response: Response) -> Document | None:
+        """Read a PDF file, off the reactor's thread (pypdf is pure Python: tens of ms a page)."""
+        stats = self.crawler.stats
+        assert stats is not None
+        try:
+            pdf = await maybe_deferred_to_future(deferToThread(analyse_pdf, response.body, self.pdf_limits))
+        except PdfError as exc:
+            stats.inc_value(f"watch/pdf/{exc.kind}")
+            stats.inc_value("watch/pages/unreadable")
+            self._note(response, "unreadable", f"PDF not read ({exc.kind}): {exc}")
+            logger.info("PDF not read (%s): %s: %s; counted under watch/pdf/%s", exc.kind, response.url, exc, exc.kind)
+            return None
+        except Exception:
+            stats.inc_value("watch/pages/unreadable")
+            self._note(response, "unreadable", "PDF not read: unexpected error")
+            logger.exception("Could not read the PDF %s; counted under watch/pages/unreadable", response.url)
+            return None
+        stats.inc_value("watch/pdf/read")
+        if pdf.truncated:
+            stats.inc_value("watch/pdf/truncated")
+        stats.inc_value("watch/pages/documents")
+        truncated = ", truncated at a limit" if pdf.truncated else ""
+        self._note(response, "pdf", f"{pdf.pages_read} of {pdf.pages} page(s) read{truncated}")
+        # Read as a PDF, it is exported as one, whatever label the server gave it.
+        return self._document(response, pdf, None if declared_pdf(response) else "application/pdf")
+
+    @staticmethod
+    def _note(response: Response, kind: str, note: str = "") -> None:
+        """Tell the scope how the page was read (its outcome in the coverage report), and why."""
+        response.meta[PAGE_KIND_KEY] = kind
+        response.meta[PAGE_NOTE_KEY] = note
+
+    def _document(self, response: Response, page: PageAnalysis, content_type: str | None = None) -> Document:
         referer = response.request.headers.get("Referer", b"") if response.request else b""
+        if content_type is None:
+            content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         return Document(
             url=response.url,
             canonical_url=canonicalize(response.url, self.tracking),
@@ -156,7 +324,7 @@ class WatchSpider(CrawlSpider):
             depth=response.meta.get("depth", 0),
             referer=referer.decode("latin-1"),
             status=response.status,
-            content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
+            content_type=content_type,
             title=page.title,
             published=page.published,
             language=page.language,

@@ -20,7 +20,7 @@ from spiders.scope import START_PAGE_KEY
 from watch.seeds import Seed, read_seeds_file, write_seeds_file
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator
+    from collections.abc import AsyncIterator, Callable
     from pathlib import Path
 
     from twisted.python.failure import Failure
@@ -85,13 +85,22 @@ class ExpertBlogsSpider(WatchSpider):
             dont_filter=True,
         )
 
-    def parse_portal(self, response: Response) -> Iterator[Any]:
-        """Read the portal page (level 0) and take the blogs it lists as level-1 seeds."""
+    async def parse_portal(self, response: Response) -> AsyncIterator[Any]:
+        """Read the portal page (level 0) and take the blogs it lists as level-1 seeds.
+
+        A portal whose page is script-built is read again in the browser first (``render=auto``):
+        its seeds are those of the rendered page, which comes back here.
+        """
         if not 200 <= response.status < 300:
             self.fail("start_page_failed", f"Start page {response.url} answered HTTP {response.status}")
         if not isinstance(response, HtmlResponse):
             content_type = response.headers.get("Content-Type", b"").decode("latin-1") or "no Content-Type"
             self.fail("start_page_unreadable", f"Start page {response.url} is not a web page ({content_type})")
+        reading = [item async for item in self.parse_page(response)]
+        if any(isinstance(item, Request) for item in reading):
+            for item in reading:
+                yield item
+            return
         try:
             found = self.extract_seeds(
                 response.text,
@@ -117,7 +126,8 @@ class ExpertBlogsSpider(WatchSpider):
             )
         title = (response.css("title::text").get() or "").strip()
         self._record_seeds([Seed(response.url, title, 0), *found.seeds])
-        yield from self.parse_page(response)
+        for item in reading:
+            yield item
         for seed in found.seeds:
             yield self.seed_request(seed.url)
 

@@ -7,9 +7,11 @@ tree, the one :func:`watch.analysis.analyse_page` reads the text and the date fr
 
     rules = (Rule(PageLinkExtractor(), callback="parse_page", follow=True),)
 
-It follows what Scrapy's default extractor follows, with three differences (compared on the
+It follows what Scrapy's default extractor follows, with four differences (compared on the
 corpus pages in tests/test_spiders_links.py):
 
+* links to PDF files are followed: reports and position papers are documents too (they count in
+  their site's budget like pages; the spider reads them with :func:`watch.analysis.analyse_pdf`);
 * only ``http`` and ``https`` links (Scrapy's also passes ``ftp:`` and ``file:`` ones on);
 * ``<base href>`` is read wherever it is, as browsers read it (Scrapy looks for it in the first
   4,096 characters of the page only);
@@ -34,15 +36,20 @@ if TYPE_CHECKING:
     from scrapy.http import TextResponse
 
 
+#: Extensions of the links not followed by default: Scrapy's ``IGNORED_EXTENSIONS`` (images,
+#: archives, office documents, media…), PDF apart.
+DENIED_EXTENSIONS = tuple(extension for extension in IGNORED_EXTENSIONS if extension != "pdf")
+
+
 class PageLinkExtractor:
     """Extracts a page's ``<a href>`` and ``<area href>`` links from its shared lxml tree.
 
     ``deny_extensions`` are extensions (without the dot) whose links are not followed; by
-    default Scrapy's ``IGNORED_EXTENSIONS`` (images, archives, documents, media…).
+    default :data:`DENIED_EXTENSIONS`.
     """
 
     def __init__(self, deny_extensions: Iterable[str] | None = None) -> None:
-        extensions = IGNORED_EXTENSIONS if deny_extensions is None else deny_extensions
+        extensions = DENIED_EXTENSIONS if deny_extensions is None else deny_extensions
         self.deny_extensions = tuple(f".{extension}" for extension in extensions)
 
     def extract_links(self, response: TextResponse) -> list[Link]:

@@ -64,6 +64,15 @@ START_PAGE_KEY = "watch_start_page"
 SEED_KEY = "watch_seed"
 #: ``START_PAGE_KEY`` value of the start page of an earlier run (a rerun from its seeds): never sent.
 KNOWN_START_PAGE = "known"
+#: Response meta keys set by the spider for the scope: how the page was read (``read``,
+#: ``rendered``, ``pdf``, ``not_html``, ``script_shell``, ``unreadable``: its outcome in the
+#: coverage report, see :meth:`watch.scope.CrawlScope.page_read`), and a note on why.
+PAGE_KIND_KEY = "watch_page_kind"
+PAGE_NOTE_KEY = "watch_page_note"
+#: Request meta of a page the spider asks for again, read another way (a script-built page, in
+#: the browser): it keeps its slot, depth and priority, and the scope takes the links of that
+#: second reading, never those of the first.
+READ_AGAIN_KEY = "watch_read_again"
 
 
 class ScopeMiddleware:
@@ -128,19 +137,35 @@ class ScopeMiddleware:
         """Hold the page's links, report the page to the scope, send what it releases."""
         key = response.meta.get(SLOT_KEY)
         links: list[tuple[str, Request]] = []
+        read_again = False
         async for obj in result:
             if not isinstance(obj, Request):
+                yield obj
+            elif key is not None and obj.meta.get(READ_AGAIN_KEY) and obj.meta.get(SLOT_KEY) == key:
+                # The same page, read another way: the depth and referer middlewares took it for
+                # a link of the page, one hop deeper, referred by the page itself.
+                read_again = True
+                obj.meta["depth"] = response.meta.get("depth", 0)
+                if response.request is not None:
+                    obj.priority = response.request.priority
+                    referer = response.request.headers.get("Referer")
+                    if referer is None:
+                        obj.headers.pop("Referer", None)
+                    else:
+                        obj.headers["Referer"] = referer
                 yield obj
             elif key is None or obj.meta.get(SEED_KEY):
                 self.scope.add_seed(obj.url, obj)
             else:
                 links.append((obj.url, obj))
-        if key is None:
+        if key is None or read_again:
             return
         if not 200 <= response.status < 300:
             links = []
         landed = response.url if response.meta.get("redirect_urls") else None
-        for release in self.scope.page_read(SlotKey(*key), response.status, links, landed):
+        kind = response.meta.get(PAGE_KIND_KEY, "read")
+        note = response.meta.get(PAGE_NOTE_KEY, "")
+        for release in self.scope.page_read(SlotKey(*key), response.status, links, landed, kind=kind, note=note):
             yield self._prepare(release)
         self._announce()
 
@@ -243,6 +268,7 @@ class ScopeMiddleware:
                 start_url=getattr(spider, "start_url", None) or "",
                 equations=equations,
                 arguments=arguments,
+                render_mode=_render_mode(settings.get("WATCH_RENDER"), count("watch/render/unavailable")),
                 versions=software_versions(),
                 started_at=started,
                 finished_at=count("finish_time") or datetime.now(timezone.utc),
@@ -298,3 +324,12 @@ def _stamp(request: Request, release: Release[Request]) -> Request:
     request.meta[SITE_LEVEL_KEY] = release.site_level
     request.meta[READ_ORDER_KEY] = release.order
     return request
+
+
+def _render_mode(mode: str, unavailable: str | None) -> str:
+    """The render mode for the report, with why there was no browser when there was none.
+
+    >>> _render_mode("auto", "Chromium is missing: no executable at /x")
+    'auto, without a browser (Chromium is missing: no executable at /x)'
+    """
+    return f"{mode}, without a browser ({unavailable})" if unavailable else mode

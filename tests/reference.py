@@ -4,7 +4,8 @@
 :class:`mockweb.MockWeb` answers) one request at a time, level after level, and says which
 sites get which level and which pages each site requests. End-to-end tests compare the real
 crawl's server log against it. It shares with the crawler only what defines the rules: the
-site key and canonical form of :mod:`watch.urls`, Scrapy's default ``LinkExtractor`` and
+site key and canonical form of :mod:`watch.urls`, Scrapy's default ``LinkExtractor`` (following
+links to PDF files, as watch does: :data:`spiders.links.DENIED_EXTENSIONS`) and
 protego for robots.txt.
 
 The rules, as simulated here:
@@ -35,6 +36,7 @@ from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
 from mockweb import MockWeb
+from spiders.links import DENIED_EXTENSIONS
 from watch.urls import canonicalize, is_crawlable, site_of
 
 if TYPE_CHECKING:
@@ -89,7 +91,7 @@ class _Simulation:
         self.user_agent = user_agent
         self.levels: dict[str, int] = {}
         self.crawl = ReferenceCrawl()
-        self.link_extractor = LinkExtractor()
+        self.link_extractor = LinkExtractor(deny_extensions=DENIED_EXTENSIONS)
 
     def discover(self, url: str, level: int) -> None:
         site = site_of(url)

@@ -151,8 +151,8 @@ def test_barriers_from_a_log() -> None:
     levels = {"a.test": 1, "b.test": 2, "c.test": 3}
     found = barriers(log, levels, latency=1.0, concurrency=4, level_starts={2: 2.5, 3: 5.5})
     assert [(b.level, b.gap_s, b.backlog_s, b.robots_s, b.drain_s) for b in found] == [
-        (1, 1.0, 0.5, 1.0, 1.0),  # half of 4 in flight until 1.0, the last answer at 2.0
-        (2, 1.0, 0.5, 1.0, 2.0),  # never half: the whole level, 3.0 to 5.0
+        (1, 2.0, 0.5, 1.0, 1.0),  # half of 4 in flight until 1.0, the last answer at 2.0
+        (2, 2.0, 0.5, 1.0, 2.0),  # never half: the whole level, 3.0 to 5.0
     ]
 
 

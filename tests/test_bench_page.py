@@ -35,7 +35,7 @@ def test_quick_run() -> None:
     )
     lines = done.stdout.strip().splitlines()
     result = json.loads(lines[-1])
-    assert set(result) == {"ratio", "watch_ms_per_page", "bare_ms_per_page", "peak_rss_mb"}
+    assert set(result) == {"ratio", "watch_ms_per_page", "bare_ms_per_page", "shell_us_per_page", "peak_rss_mb"}
     assert all(value > 0 for value in result.values())
     table = {line.split("  ")[0].strip() for line in lines[2 : 2 + len(STEPS)]}
     assert table == set(STEPS)

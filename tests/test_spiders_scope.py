@@ -10,7 +10,16 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from spiders.scope import SEED_KEY, SITE_LEVEL_KEY, SLOT_KEY, START_PAGE_KEY, ScopeMiddleware
+from spiders.scope import (
+    PAGE_KIND_KEY,
+    PAGE_NOTE_KEY,
+    READ_AGAIN_KEY,
+    SEED_KEY,
+    SITE_LEVEL_KEY,
+    SLOT_KEY,
+    START_PAGE_KEY,
+    ScopeMiddleware,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable
@@ -74,3 +83,26 @@ def test_error_pages_contribute_no_links() -> None:
     out = _collect(middleware.process_spider_output(_response(home.payload, 404), _aiter([Request("http://blog.test/1")])))
     assert out == []
     assert middleware.scope.next_level() == []
+
+
+def test_a_page_read_again_keeps_its_slot_and_gives_the_links_of_its_second_reading() -> None:
+    middleware = _middleware(WATCH_SCOPE_PAGES_PER_SITE=3)
+    middleware.scope.add_seed("http://blog.test/", Request("http://blog.test/"))
+    (home,) = middleware.scope.next_level()
+    page = home.payload
+    page.meta.update({SLOT_KEY: tuple(home.key), "depth": 1})
+    page.priority = -1
+    shell = _response(page)
+    # As the depth and referer middlewares leave it: one hop deeper, referred by the page itself.
+    again = page.replace(meta={**page.meta, READ_AGAIN_KEY: True, "depth": 2}, priority=-2,
+                         headers={"Referer": page.url}, dont_filter=True)  # fmt: skip
+    out = _collect(middleware.process_spider_output(shell, _aiter([again, Request("http://blog.test/shell-link")])))
+    assert out == [again]  # the shell's own links are not taken
+    assert (again.meta["depth"], again.priority, again.headers.get("Referer")) == (1, -1, None)
+    assert middleware.scope.in_flight() == [home.key]  # the slot waits for the second reading
+    again.meta.update({PAGE_KIND_KEY: "rendered", PAGE_NOTE_KEY: "rendering added 800 characters of text"})
+    rendered = _response(again)
+    out = _collect(middleware.process_spider_output(rendered, _aiter([Request("http://blog.test/dom-link")])))
+    assert [r.url for r in out] == ["http://blog.test/dom-link"]
+    page_record = middleware.scope.coverage()["sites"][0]["pages"][0]
+    assert (page_record["outcome"], page_record["fault"]) == ("rendered", "rendering added 800 characters of text")

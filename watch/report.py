@@ -90,6 +90,7 @@ class Outcome(Enum):
     RENDERED = ("rendered", "read in a browser", OutcomeGroup.DOCUMENT)
     PDF = ("pdf", "read as PDF", OutcomeGroup.DOCUMENT)
     EMPTY = ("empty", "read, empty (no text)", OutcomeGroup.DOCUMENT)
+    SCRIPT_SHELL = ("script_shell", "looked script-built, read without a browser", OutcomeGroup.DOCUMENT)
     NOT_HTML = ("not_html", "not a web page", OutcomeGroup.NO_DOCUMENT)
     UNREADABLE = ("unreadable", "could not be parsed", OutcomeGroup.NO_DOCUMENT)
     HTTP_ERROR = ("http_error", "HTTP status other than 2xx", OutcomeGroup.NO_DOCUMENT)

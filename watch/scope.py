@@ -88,8 +88,8 @@ class _Slot:
     url: str
     canonical: str
     status: int | None = None
-    outcome: str | None = None  # None while in flight; "read", "error", "robots", "moved", ...
-    fault: str = ""  # for a failed request: what went wrong ("timeout", "dns_error", ...)
+    outcome: str | None = None  # None while in flight; "read" (or its kind), "error", "robots", "moved", ...
+    fault: str = ""  # for a failed request: what went wrong ("timeout", "dns_error", ...); for a page read: a note
     links: list[tuple[str, Any]] = field(default_factory=list)
 
 
@@ -362,16 +362,23 @@ class CrawlScope(Generic[P]):
         status: int,
         links: list[tuple[str, P]],
         landed_url: str | None = None,
+        *,
         kind: str = "read",
+        note: str = "",
     ) -> list[Release[P]]:
         """Record a page that was fetched (any status) with its links in document order.
 
         ``landed_url`` is the final URL after redirects, when it differs from the slot's URL
         and lies on the same site (cross-site redirects go through :meth:`redirect`). ``kind``
-        says how the page was read (``read``, ``rendered``, ``pdf``…), for the report.
+        says how the page was read, for the coverage report (``read``, ``rendered`` in a
+        browser, ``pdf``, ``not_html``, ``script_shell`` for a script-built page read without a
+        browser, ``unreadable``), and ``note`` why, when there is more to say. A page read
+        counts in its site's budget whatever its kind.
         """
         site = self._sites[key.site]
-        return self._placed(*site.finish(key.index, kind, status=status, links=links, landed=landed_url))
+        return self._placed(
+            *site.finish(key.index, kind, status=status, fault=note, links=links, landed=landed_url)
+        )
 
     def page_failed(
         self, key: SlotKey, reason: str, status: int | None = None, fault: str = ""

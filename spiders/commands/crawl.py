@@ -37,8 +37,7 @@ class Command(ScrapyCrawlCommand):
         if check is None:
             return
         try:
-            check(opts.spargs)
-            check_settings(self.settings)
+            check_settings(self.settings, check(opts.spargs))
         except ArgumentError as exc:
             print(f"scrapy crawl {args[0]}: {exc}", file=sys.stderr)
             if exc.detail:
