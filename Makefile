@@ -48,6 +48,8 @@ bench: $(STAMP)
 	$(PY) -m bench.crawl
 	$(PY) -m bench.match
 	$(PY) -m bench.dedup
+	$(PY) -m bench.render
+	$(PY) -m bench.tokenize
 
 clean:
 	rm -rf $(VENV) results build dist *.egg-info
