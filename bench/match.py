@@ -39,7 +39,7 @@ from typing import Callable, Iterable, Sequence
 
 import ahocorasick
 
-from pipelines.match import MatchBatcher
+import settings.base
 from watch.normalize import Token, tokenize, words
 from watch.query import DocumentWords, QuerySet
 from watch.query.lexer import OPERATORS
@@ -48,8 +48,8 @@ from watch.query.terms import NEAR, PHRASE, PREFIX, Term
 
 DATA = Path(__file__).parent / "data"
 SEED = 20260321
-#: Documents watch matches in one call (the matching pipeline's batch size).
-BATCH = MatchBatcher.SIZE
+#: Documents watch matches in one call (the matching pipeline's batch size, WATCH_MATCH_BATCH_SIZE).
+BATCH = settings.base.WATCH_MATCH_BATCH_SIZE
 #: Runs timed for each engine but the slow regex baseline; the best is kept.
 REPEATS = 3
 Evaluate = Callable[[frozenset[int]], bool]

@@ -1,25 +1,25 @@
-"""Only what is new or changed since the last run: the monitoring state as an item pipeline.
+"""Only what is new or changed since the last run: the monitoring state of a crawl.
 
 Thin adapter over :class:`watch.state.MonitoringState` (read its docstring for what "seen" means
-and why a killed run is reported again rather than lost). Settings:
+and why a killed run is reported again rather than lost). Settings, read by :class:`ChangesConfig`:
 
-- ``WATCH_STATE_PATH``: the SQLite state file; empty switches the pipeline off (``NotConfigured``).
+- ``WATCH_STATE_PATH``: the SQLite state file; empty means no state (every run stands alone).
 - ``WATCH_STATE_CHANGES``: ``all`` (export every document), ``new`` (only documents never seen
   before) or ``changed`` (new, or with another content fingerprint than last time).
 
-Every document that reaches this pipeline gets ``change`` = ``new`` / ``changed`` /
-``unchanged`` and is counted under ``watch/changes/<change>``; those the setting does not export
-are dropped (``watch/changes/not_exported``).
+The deduplication pipeline settles the crawl's documents at its end, in read order, and asks
+:meth:`MonitoringChanges.label` about each one before deciding on duplicates: each gets
+``change`` = ``new`` / ``changed`` / ``unchanged`` (counted under ``watch/changes/<change>``), and
+those the setting does not want are left out (``watch/changes/not_exported``). Labelling before
+deduplication means that a document already known at one URL and found new at another is exported
+at the new URL, which is news for a watch (a copy on another site), and that the state records
+every URL read, duplicates included.
 
 The state is opened, and locked, when the crawl is built, so a second run on the same state stops
 before its first request with :class:`watch.state.StateInUse`. The run's documents become known
 (:meth:`~watch.state.MonitoringState.finish`) only once the feeds are stored: on
 ``feed_exporter_closed`` when ``FEEDS`` are set, on ``spider_closed`` otherwise, and not at all
 if a feed failed to store (``feedexport/failed_count/...``), so the next run reports them again.
-
-Place it before :class:`pipelines.dedup.DedupPipeline` (which must be last): then a document
-already known at one URL and found new at another is exported at the new URL, which is news for
-a watch (a copy on another site), and the state records every URL read, duplicates included.
 """
 
 from __future__ import annotations
@@ -28,10 +28,13 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from itemadapter import ItemAdapter
-from scrapy import signals
-from scrapy.exceptions import DropItem, NotConfigured
+from dataclasses import dataclass
+from pathlib import Path
 
+from scrapy import signals
+
+from spiders.arguments import choice
+from spiders.config import read
 from watch.state import MonitoringState
 
 if TYPE_CHECKING:
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
     from watch.state import Change
@@ -57,12 +61,23 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class ChangesPipeline:
-    """Label each document new/changed/unchanged against the state; export the wanted ones."""
+@dataclass(frozen=True)
+class ChangesConfig:
+    """The monitoring settings, checked once (the state file itself is checked when it is opened)."""
+
+    path: Path | None  #: ``None``: no monitoring state
+    changes: str
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Self:
+        path = str(settings.get("WATCH_STATE_PATH") or "")
+        return cls(Path(path) if path else None, read(settings, "WATCH_STATE_CHANGES", choice(*EXPORTED)))
+
+
+class MonitoringChanges:
+    """Label each document new/changed/unchanged against the state; say which are wanted."""
 
     def __init__(self, state: MonitoringState, stats: StatsCollector, *, changes: str = "all") -> None:
-        if changes not in EXPORTED:
-            raise ValueError(f"WATCH_STATE_CHANGES must be one of {', '.join(EXPORTED)}; got {changes!r}")
         self.state = state
         self.stats = stats
         self.changes = changes
@@ -78,34 +93,20 @@ class ChangesPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        path = settings.get("WATCH_STATE_PATH", "")
-        if not path:
-            raise NotConfigured("no monitoring state (WATCH_STATE_PATH is empty)")
-        changes = settings.get("WATCH_STATE_CHANGES", "all")
-        if changes not in EXPORTED:  # checked before the state is locked
-            raise ValueError(f"WATCH_STATE_CHANGES must be one of {', '.join(EXPORTED)}; got {changes!r}")
-        assert crawler.stats is not None
-        pipeline = cls(MonitoringState(path, started_at=_now()), crawler.stats, changes=changes)
-        feeds_stored = signals.feed_exporter_closed if settings["FEEDS"] else signals.spider_closed
-        crawler.signals.connect(pipeline.finish, signal=feeds_stored)
-        return pipeline
+        """The crawl's monitoring state, opened and locked now (``WATCH_STATE_PATH`` must be set)."""
+        config = ChangesConfig.from_settings(crawler.settings)
+        assert config.path is not None and crawler.stats is not None
+        changes = cls(MonitoringState(config.path, started_at=_now()), crawler.stats, changes=config.changes)
+        feeds_stored = signals.feed_exporter_closed if crawler.settings["FEEDS"] else signals.spider_closed
+        crawler.signals.connect(changes.finish, signal=feeds_stored)
+        return changes
 
-    def process_item(self, item: Any) -> Any:
-        """Label ``item``; return it, or raise ``DropItem`` if ``changes`` does not export it."""
-        adapter = ItemAdapter(item)
+    def label(self, fields: dict[str, Any]) -> tuple[str, bool]:
+        """A held document's change since the last run, and whether the run exports it."""
         change = self.state.observe(
-            adapter.get("canonical_url") or adapter["url"],
-            adapter["fingerprint"],
-            adapter.get("fetched_at") or _now(),
+            fields.get("canonical_url") or fields["url"], fields["fingerprint"], fields.get("fetched_at") or _now()
         )
-        adapter["change"] = change
-        self.stats.inc_value(f"watch/changes/{change}")
-        if change not in self._exported:
-            self.stats.inc_value("watch/changes/not_exported")
-            raise DropItem(f"{change} since the last run (changes={self.changes}): {adapter['url']}",
-                           log_level="DEBUG")  # fmt: skip
-        return item
+        return change, change in self._exported
 
     def finish(self) -> None:
         """Make this run's documents known, unless a feed failed; then release the state."""

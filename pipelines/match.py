@@ -1,46 +1,51 @@
 """Keep the documents that satisfy the search equations, and explain each match.
 
-Thin adapter over :mod:`watch.query`: it prepares each document's searched text (title, a line
-break, visible text), asks the compiled equations, fills ``matched_terms``, ``snippets`` and
-``matched_queries`` on matches, drops the rest, counts everything under ``watch/match/...`` and,
-when the spider closes, writes the near-miss report (``near_misses.json``) and logs its summary.
+Thin adapter over :mod:`watch.query`: it asks the compiled equations about each document's words
+(read once by the spider: title, then visible text), fills ``matched_terms``, ``snippets`` and
+``matched_queries`` on matches, drops the rest, and counts everything under ``watch/match/...``.
+What each document showed (the terms it contains, the equations it satisfies, its near misses) is
+left in the run's ledger (:class:`spiders.evidence.Evidence`), which settles the per-term counts
+and near misses in read order at the end, for ``near_misses.json`` and the coverage report.
 
 **Documents are matched in batches.** Many equations are decided far faster over many documents
 at once (:mod:`watch.query.batch`), so ``process_item`` is a coroutine that hands its document to
-a :class:`MatchBatcher` and waits: the batch is decided as soon as :attr:`MatchBatcher.SIZE`
-documents wait, or :attr:`MatchBatcher.DELAY` seconds after its first one arrived, whichever
-comes first. No document waits longer than that, and the crawl still ends promptly: Scrapy waits
-for items being processed before it closes the spider, and the timer decides the last batch.
-Documents reach the feeds at the end of the crawl anyway (the deduplication pipeline holds
-them), so the wait changes nothing in the output. This needs Scrapy's asyncio reactor (its
-default, and what scrapy-playwright requires).
+a :class:`MatchBatcher` and waits: a batch is decided when ``WATCH_MATCH_BATCH_SIZE`` documents
+wait, when no other document has come for ``WATCH_MATCH_BATCH_QUIET`` seconds, or
+``WATCH_MATCH_BATCH_DELAY`` seconds after its first one, whichever comes first. While pages
+stream in, batches fill; when they slow down (the end of a level, a slow web), the quiet period
+decides the batch at once, so the crawl never idles waiting for it. Documents reach the feeds at
+the end of the crawl anyway (the deduplication pipeline holds them), so the wait changes nothing
+in the output. This needs Scrapy's asyncio reactor (its default, and what scrapy-playwright
+requires).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
-from watch.query import DocumentWords, Match, QuerySet
+from spiders.config import read, seconds, whole_number
+from spiders.evidence import evidence_of
+from watch.query import DocumentWords, Match, QuerySet, QuerySyntaxError
 from watch.query.nearmiss import NearMissCollector
 from watch.query.snippets import snippets
-from watch.query.terms import NEAR
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Sequence
 
     # typing.Self requires Python 3.11
     from typing_extensions import Self
 
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
+    from spiders.evidence import Evidence
     from watch.query import Term
 
 logger = logging.getLogger(__name__)
@@ -49,61 +54,83 @@ _Result = TypeVar("_Result")
 
 #: The name of the single equation given with ``-a query=`` (``WATCH_QUERY``).
 QUERY_NAME = "query"
-#: File written in ``WATCH_REPORT_DIR`` when the spider closes.
-NEAR_MISSES_FILE = "near_misses.json"
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    """The settings of :class:`QueryMatchPipeline`, checked once: the equations compile."""
+
+    equations: dict[str, str]  #: name -> equation, ``query`` first, then the file's
+    snippets_per_term: int
+    snippet_width: int
+    batch_size: int
+    batch_quiet: float
+    batch_delay: float
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Self:
+        equations: dict[str, str] = {}
+        query = str(settings.get("WATCH_QUERY") or "").strip()
+        if query:
+            equations[QUERY_NAME] = read(settings, "WATCH_QUERY", _equation)
+        queries_file = settings.get("WATCH_QUERIES_FILE")
+        if queries_file:
+            from_file = read(settings, "WATCH_QUERIES_FILE", _equations_file)
+            equations.update((name, from_file.queries[name].equation) for name in from_file.names)
+        return cls(
+            equations,
+            snippets_per_term=read(settings, "WATCH_MATCH_SNIPPETS_PER_TERM", whole_number(0)),
+            snippet_width=read(settings, "WATCH_MATCH_SNIPPET_WIDTH", whole_number(40)),
+            batch_size=read(settings, "WATCH_MATCH_BATCH_SIZE", whole_number(1)),
+            batch_quiet=read(settings, "WATCH_MATCH_BATCH_QUIET", seconds),
+            batch_delay=read(settings, "WATCH_MATCH_BATCH_DELAY", seconds),
+        )
+
+
+def _equation(value: object) -> str:
+    from spiders.arguments import equation
+
+    return equation(str(value))
+
+
+def _equations_file(value: object) -> QuerySet:
+    from spiders.arguments import equations_file
+
+    return QuerySet.from_file(equations_file(str(value)))
 
 
 class QueryMatchPipeline:
     """Drop documents that match no equation; fill the match explanation on the others.
 
     Switched off (``NotConfigured``) when neither ``WATCH_QUERY`` nor ``WATCH_QUERIES_FILE`` is
-    set: every document is then kept, at no cost. The equations are assumed valid (the spider
-    checks them before the first request).
+    set: every document is then kept, at no cost.
     """
 
-    def __init__(
-        self,
-        queries: QuerySet,
-        stats: StatsCollector,
-        *,
-        snippets_per_term: int = 2,
-        snippet_width: int = 160,
-        report_dir: Path = Path("results"),
-    ) -> None:
+    def __init__(self, queries: QuerySet, config: MatchConfig, stats: StatsCollector, evidence: Evidence) -> None:
         self.queries = queries
+        self.config = config
         self.stats = stats
-        self.snippets_per_term = snippets_per_term
-        self.snippet_width = snippet_width
-        self.report_dir = report_dir
-        terms = {term.text: term for term in _all_terms(queries)}
+        self.evidence = evidence
+        terms = queries.every_term()
         # The terms as one-term equations: matched over each batch along with the equations, they
         # tell which terms every document contains, however many there are.
-        self._terms = QuerySet({text: text for text in terms})
-        self._near_misses = NearMissCollector(tuple(terms.values()))
-        self._batcher = MatchBatcher(self._decide)
+        self._terms = QuerySet({term.text: term.text for term in terms})
+        self._near_misses = NearMissCollector(tuple(terms))
+        self._batcher = MatchBatcher(self._decide, config.batch_size, config.batch_quiet, config.batch_delay)
         self._logged_drop = False
+        evidence.use_equations(queries, terms)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        equations: dict[str, str] = {}
-        query = settings.get("WATCH_QUERY", "").strip()
-        if query:
-            equations[QUERY_NAME] = query
-        queries_file = settings.get("WATCH_QUERIES_FILE", "")
-        if queries_file:
-            from_file = QuerySet.from_file(queries_file)
-            equations.update((name, from_file.queries[name].equation) for name in from_file.names)
-        if not equations:
+        config = MatchConfig.from_settings(crawler.settings)
+        if not config.equations:
             raise NotConfigured("no search equation: every document is kept")
         assert crawler.stats is not None
-        return cls(
-            QuerySet(equations),
-            crawler.stats,
-            snippets_per_term=settings.getint("WATCH_MATCH_SNIPPETS_PER_TERM", 2),
-            snippet_width=settings.getint("WATCH_MATCH_SNIPPET_WIDTH", 160),
-            report_dir=Path(settings.get("WATCH_REPORT_DIR") or "results"),
-        )
+        try:
+            queries = QuerySet(config.equations)
+        except QuerySyntaxError as exc:  # checked before the crawl; a programming error here
+            raise ValueError(str(exc)) from None
+        return cls(queries, config, crawler.stats, evidence_of(crawler))
 
     def open_spider(self) -> None:
         """Start every term's document count at zero, so that a term never hit shows as 0."""
@@ -119,10 +146,13 @@ class QueryMatchPipeline:
         # The spider read the page's words once; a document from elsewhere is read here.
         doc = adapter.get("words") or DocumentWords.from_page(adapter.get("title") or "", adapter.get("text") or "")
         self.stats.inc_value("watch/match/documents")
-        self._near_misses.add(doc, url)
+        near = self._near_misses.observe(doc)
         terms, matches = await self._batcher.submit(doc)
         for text in terms:
             self.stats.inc_value(f"watch/match/term/{text}")
+        names = [name for name in self.queries.names if name in matches]
+        evidence = self.evidence.ledger.evidence(adapter.get("site") or "", tuple(adapter.get("read_order") or ()), url)
+        evidence.terms, evidence.equations, evidence.near_misses = tuple(terms), tuple(names), near
         if not matches:
             self.stats.inc_value("watch/match/dropped")
             if not self._logged_drop:
@@ -134,13 +164,12 @@ class QueryMatchPipeline:
                 self._logged_drop = True
             raise DropItem(f"matches no search equation: {url}", log_level="DEBUG")
         self.stats.inc_value("watch/match/matched")
-        names = [name for name in self.queries.names if name in matches]
         for name in names:
             self.stats.inc_value(f"watch/match/query/{name}")
         explained = _combined([matches[name] for name in names])
         adapter["matched_terms"] = [term.text for term in explained.terms]
         adapter["snippets"] = snippets(
-            doc, explained, per_term=self.snippets_per_term, width=self.snippet_width
+            doc, explained, per_term=self.config.snippets_per_term, width=self.config.snippet_width
         )
         adapter["matched_queries"] = names
         return item
@@ -149,50 +178,40 @@ class QueryMatchPipeline:
         """The terms each of ``docs`` contains (as written), and its matching equations explained."""
         return list(zip(self._terms.matching_many(docs), self.queries.match_many(docs)))
 
-    def close_spider(self) -> None:
-        """Write ``near_misses.json`` and log the near misses, terms found nowhere first."""
-        self.report_dir.mkdir(parents=True, exist_ok=True)
-        path = self.report_dir / NEAR_MISSES_FILE
-        report = self._near_misses.report()
-        path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        hits = {
-            text: self.stats.get_value(f"watch/match/term/{text}", 0) for text in self._terms.names
-        }
-        lines = self._near_misses.summary_lines(hits)
-        logger.info("Near misses of the search terms (all of them in %s):", path)
-        for line in lines:
-            # A term found nowhere with near misses is most likely a spelling the sites do not use.
-            level = logging.WARNING if line.startswith("0 documents") else logging.INFO
-            logger.log(level, "  %s", line)
-        if not lines:
-            logger.info("  none")
-
 
 class MatchBatcher(Generic[_Result]):
     """Documents waiting to be decided together (see the module docstring).
 
-    ``decide`` takes a batch of documents and returns one result for each, in order.
+    ``decide`` takes a batch of documents and returns one result for each, in order. A batch is
+    decided when ``size`` documents wait, ``quiet`` seconds after the last one came, or ``delay``
+    seconds after the first, whichever comes first.
     """
 
-    #: Documents decided together at most; a batch this size is decided at once.
-    SIZE = 256
-    #: Seconds the first document of a batch waits, at most, for others to join it.
-    DELAY = 0.5
-
-    def __init__(self, decide: Callable[[list[DocumentWords]], Sequence[_Result]]) -> None:
+    def __init__(
+        self, decide: Callable[[list[DocumentWords]], Sequence[_Result]], size: int, quiet: float, delay: float
+    ) -> None:
         self._decide = decide
+        self.size = size
+        self.quiet = quiet
+        self.delay = delay
         self._waiting: list[tuple[DocumentWords, asyncio.Future[_Result]]] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._deadline = 0.0
 
     async def submit(self, doc: DocumentWords) -> _Result:
         """Return ``doc``'s result, once its batch is decided."""
         loop = asyncio.get_running_loop()
         result: asyncio.Future[_Result] = loop.create_future()
         self._waiting.append((doc, result))
-        if len(self._waiting) >= self.SIZE:
+        if len(self._waiting) >= self.size:
             self.flush()
-        elif self._timer is None:
-            self._timer = loop.call_later(self.DELAY, self.flush)
+        else:
+            now = loop.time()
+            if len(self._waiting) == 1:
+                self._deadline = now + self.delay
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = loop.call_at(min(now + self.quiet, self._deadline), self.flush)
         return await result
 
     def flush(self) -> None:
@@ -217,19 +236,6 @@ class MatchBatcher(Generic[_Result]):
                 future.set_result(result)
 
 
-def _all_terms(queries: QuerySet) -> Iterator[Term]:
-    """Every term of every equation, NEAR terms followed by their sides, in equation order."""
-    for name in queries.names:
-        yield from _with_sides(queries.queries[name].terms)
-
-
-def _with_sides(terms: tuple[Term, ...]) -> Iterator[Term]:
-    for term in terms:
-        yield term
-        if term.kind == NEAR:
-            yield from _with_sides(term.operands)
-
-
 def _combined(matches: list[Match]) -> Match:
     """One explanation for several matching equations: their terms, de-duplicated as written."""
     occurrences: dict[Term, list[tuple[int, int]]] = {}
@@ -240,4 +246,3 @@ def _combined(matches: list[Match]) -> Match:
                 seen.add(term.text)
                 occurrences[term] = match.occurrences[term]
     return Match(tuple(occurrences), occurrences)
-

@@ -65,6 +65,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "spiders.robots.CrawlDelay": 100,  # after AutoThrottle (0), so the Crawl-delay stays a floor
+    "spiders.evidence.Evidence": 0,  # the run's evidence: seeds, ledger, progress, coverage report
+    "scrapy.extensions.logstats.LogStats": None,  # its line is replaced by the Evidence progress line
 }
 WATCH_ALLOW_PRIVATE_NETWORKS = False  # True only for local webs (tests, demo): localhost, private and metadata addresses
 WATCH_ROBOTS_CRAWL_DELAY = True  # wait robots.txt's Crawl-delay between two requests to a site
@@ -83,13 +85,17 @@ WATCH_EXPERTBLOGS_SEED_CSS = ""  # CSS selector of the blog list on the portal p
 WATCH_EXPERTBLOGS_SEED_EXTRACTOR = "watch.seeds.extract_seeds"  # (html, url, css) -> SeedList; swap for an odd portal
 WATCH_TEXT_EXTRACTOR = "watch.text.visible_text"  # (lxml.html tree) -> PageText(title, text, lang): the searched text; reads, never modifies, the shared tree
 WATCH_EXPORT_TEXT = False  # export each document's full visible text (-a with_text=1)
-WATCH_REPORT_DIR = ""  # folder for coverage.json, seeds.csv, near_misses.json ("" = the first feed's folder, else results/)
+WATCH_REPORT_DIR = ""  # folder for coverage.json/.html, seeds.csv, near_misses.json ("" = the first feed's folder, else results/)
+WATCH_PROGRESS_INTERVAL = 10.0  # seconds between two progress lines in the log (0: none)
 
 # Search equations (pipelines/match.py); the spider writes -a query / -a queries_file here.
 WATCH_QUERY = ""  # the search equation ("" = no equation: every document is exported)
 WATCH_QUERIES_FILE = ""  # file of "name: equation" lines, evaluated together
 WATCH_MATCH_SNIPPETS_PER_TERM = 2  # excerpts shown per matched term
 WATCH_MATCH_SNIPPET_WIDTH = 160  # characters per excerpt
+WATCH_MATCH_BATCH_SIZE = 256  # documents decided together at most (many equations are far faster per batch)
+WATCH_MATCH_BATCH_QUIET = 0.05  # seconds without a new document before a batch is decided (the crawl never idles for it)
+WATCH_MATCH_BATCH_DELAY = 0.5  # seconds a document waits at most for its batch
 
 # Duplicates (DESIGN §5): one request per canonical URL, each document exported once.
 REQUEST_FINGERPRINTER_CLASS = "spiders.dupefilter.CanonicalRequestFingerprinter"  # fingerprint = canonical URL (8 bytes)
@@ -104,8 +110,7 @@ WATCH_STATE_CHANGES = "all"  # with a state: export all, only new, or new-or-cha
 
 ITEM_PIPELINES = {
     "pipelines.match.QueryMatchPipeline": 300,  # keep documents that satisfy the equation
-    "pipelines.changes.ChangesPipeline": 400,  # label new/changed/unchanged against the state
-    "pipelines.dedup.DedupPipeline": 500,  # last: holds documents until the end to fill also_at
+    "pipelines.dedup.DedupPipeline": 500,  # last: holds documents; at the end, changes then duplicates
 }
 
 # Pages built by scripts, in a browser (issue 8; spiders/render.py, spiders/browser.py, README "Rendering").

@@ -11,7 +11,6 @@ import logging
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.exceptions import CloseSpider
@@ -33,6 +32,7 @@ from spiders.arguments import (
     state_file,
     whole_number,
 )
+from spiders.evidence import evidence_of
 from spiders.links import PageLinkExtractor
 from spiders.pdf import declared_pdf, is_pdf, pdf_limits
 from spiders.render import (
@@ -145,7 +145,7 @@ class WatchSpider(CrawlSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         parsed = cls.check_arguments(kwargs)
-        cls._apply_settings(crawler.settings, parsed)
+        cls.apply_arguments(crawler.settings, parsed)
         spider = super().from_crawler(crawler, *args, **parsed)
         spider.tracking = TrackingParameters(crawler.settings.getlist("WATCH_URLS_TRACKING_PARAMETERS"))
         spider.text_extractor = crawler.settings.get("WATCH_TEXT_EXTRACTOR")
@@ -155,7 +155,8 @@ class WatchSpider(CrawlSpider):
         return spider
 
     @classmethod
-    def _apply_settings(cls, settings: Settings, parsed: Mapping[str, Any]) -> None:
+    def apply_arguments(cls, settings: Settings, parsed: Mapping[str, Any]) -> None:
+        """Write the parsed arguments over the settings they configure (at ``spider`` priority)."""
         for name, value in parsed.items():
             argument = cls.arguments.get(name)
             if argument is not None and argument.setting is not None:
@@ -166,12 +167,6 @@ class WatchSpider(CrawlSpider):
             settings.set("USER_AGENT", f"{settings.get('USER_AGENT').rstrip(')')}; +{contact})", "spider")
         fields = EXPORT_FIELDS_WITH_TEXT if settings.getbool("WATCH_EXPORT_TEXT") else EXPORT_FIELDS
         settings.set("FEED_EXPORT_FIELDS", list(fields), "spider")
-        if not settings.get("WATCH_REPORT_DIR"):
-            settings.set("WATCH_REPORT_DIR", str(_report_dir(settings)), "spider")
-
-    @property
-    def report_dir(self) -> Path:
-        return Path(self.settings.get("WATCH_REPORT_DIR"))
 
     # -- reading pages ------------------------------------------------------------------------
 
@@ -343,6 +338,11 @@ class WatchSpider(CrawlSpider):
 
     # -- seeds ---------------------------------------------------------------------------------
 
+    def record_seeds(self, seeds: list[Seed]) -> None:
+        """The seeds this run uses (a start page as rank 0): part of the run's evidence
+        (``seeds.csv``, to rerun from them)."""
+        evidence_of(self.crawler).record_seeds(seeds)
+
     def seed_request(self, url: str) -> Request:
         """A request for a level-1 page; the scope holds it until level 1 starts."""
         return Request(url, errback=self.page_error, meta={SEED_KEY: True})
@@ -363,15 +363,3 @@ class WatchSpider(CrawlSpider):
         stats.set_value("watch/error", message)
         raise CloseSpider(reason)
 
-
-def _report_dir(settings: Settings) -> Path:
-    """The folder of the first local feed (``-O results/x.csv`` → ``results``), else ``results``.
-
-    A feed path with parameters (``results/%(name)s/%(time)s.csv``) gives the folder before the
-    first parameter (``results``): reports are written once a run, not once a batch.
-    """
-    for uri in settings.getdict("FEEDS"):
-        parts = urlsplit(str(uri))
-        if parts.scheme in ("", "file") and parts.path:
-            return Path(parts.path.split("%(", 1)[0] + "x").parent
-    return Path("results")

@@ -17,7 +17,7 @@ from scrapy.utils.misc import load_object
 from spiders.arguments import Argument, css_selector, http_url, seed_list_file
 from spiders.base import COMMON_ARGUMENTS, WatchSpider
 from spiders.scope import START_PAGE_KEY
-from watch.seeds import Seed, read_seeds_file, write_seeds_file
+from watch.seeds import Seed, read_seeds_file
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -67,7 +67,7 @@ class ExpertBlogsSpider(WatchSpider):
     async def start(self) -> AsyncIterator[Request]:
         if self.seeds_file is not None:
             seeds = read_seeds_file(self.seeds_file)
-            self._record_seeds(seeds)
+            self.record_seeds(seeds)
             for request in self.seed_requests(seeds):
                 yield request
             return
@@ -125,7 +125,7 @@ class ExpertBlogsSpider(WatchSpider):
                 "pagination; name the blog list with -a seed_css=SELECTOR",
             )
         title = (response.css("title::text").get() or "").strip()
-        self._record_seeds([Seed(response.url, title, 0), *found.seeds])
+        self.record_seeds([Seed(response.url, title, 0), *found.seeds])
         for item in reading:
             yield item
         for seed in found.seeds:
@@ -134,12 +134,3 @@ class ExpertBlogsSpider(WatchSpider):
     def portal_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         self.fail("start_page_failed", f"Start page {request.url} could not be read: {failure.getErrorMessage()}")
-
-    def _record_seeds(self, seeds: list[Seed]) -> None:
-        path = self.report_dir / "seeds.csv"
-        write_seeds_file(path, seeds)
-        stats = self.crawler.stats
-        assert stats is not None
-        count = sum(1 for seed in seeds if seed.rank)
-        stats.set_value("watch/seeds/count", count)
-        logger.info("%d seed(s) written to %s", count, path)

@@ -11,35 +11,19 @@ it by signals: download errors and robots.txt refusals (the spider's errback sen
 
 from __future__ import annotations
 
-import json
 import logging
-from datetime import datetime, timezone
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
+from spiders.arguments import boolean
+from spiders.config import read, whole_number
+from spiders.evidence import evidence_of
 from spiders.faults import page_fault
 from spiders.signals import page_failed, site_discovered
-from pipelines.match import NEAR_MISSES_FILE
-from watch.query import QuerySet
-from watch.report import (
-    DocumentFlow,
-    Feed,
-    MatchTally,
-    NotCrawled,
-    NotCrawledReason,
-    RunParameters,
-    TermTally,
-    build_report,
-    near_misses_from,
-    software_versions,
-    summary_lines,
-    write_report,
-)
 from watch.scope import CrawlScope, RedirectRefused, Release, SlotKey
-from watch.seeds import read_seeds_file
 from watch.urls import TrackingParameters
 
 if TYPE_CHECKING:
@@ -51,6 +35,7 @@ if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -75,40 +60,43 @@ PAGE_NOTE_KEY = "watch_page_note"
 READ_AGAIN_KEY = "watch_read_again"
 
 
-class ScopeMiddleware:
-    """Applies DESIGN §2 (levels of sites × pages per site) to every request of a crawl.
+@dataclass(frozen=True)
+class ScopeConfig:
+    """The scope's settings, checked once."""
 
-    Settings: ``WATCH_SCOPE_SITE_DEPTH``, ``WATCH_SCOPE_PAGES_PER_SITE`` (the spider writes the
-    ``site_depth`` and ``pages_per_site`` arguments there), ``WATCH_URLS_TRACKING_PARAMETERS``.
-    """
+    site_depth: int  #: ``WATCH_SCOPE_SITE_DEPTH`` (the ``site_depth`` argument writes it)
+    pages_per_site: int  #: ``WATCH_SCOPE_PAGES_PER_SITE`` (the ``pages_per_site`` argument)
+    tracking: TrackingParameters  #: ``WATCH_URLS_TRACKING_PARAMETERS``
+    max_redirects: int  #: ``REDIRECT_MAX_TIMES``: a request that used them all looped
+    allow_private: bool  #: ``WATCH_ALLOW_PRIVATE_NETWORKS``
 
-    crawler: Crawler
-
-    def __init__(
-        self,
-        site_depth: int,
-        pages_per_site: int,
-        tracking: TrackingParameters | None = None,
-        max_redirects: int = 20,
-        allow_private: bool = False,
-    ) -> None:
-        self.scope: CrawlScope[Request] = CrawlScope(
-            site_depth, pages_per_site, tracking, allow_private=allow_private
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Self:
+        return cls(
+            site_depth=read(settings, "WATCH_SCOPE_SITE_DEPTH", whole_number(0)),
+            pages_per_site=read(settings, "WATCH_SCOPE_PAGES_PER_SITE", whole_number(1)),
+            tracking=TrackingParameters(settings.getlist("WATCH_URLS_TRACKING_PARAMETERS")),
+            max_redirects=read(settings, "REDIRECT_MAX_TIMES", whole_number(0)),
+            allow_private=read(settings, "WATCH_ALLOW_PRIVATE_NETWORKS", boolean),
         )
-        self._max_redirects = max_redirects  # REDIRECT_MAX_TIMES: a request that used them all looped
+
+
+class ScopeMiddleware:
+    """Applies DESIGN §2 (levels of sites × pages per site) to every request of a crawl
+    (:class:`ScopeConfig` says which settings)."""
+
+    def __init__(self, crawler: Crawler, config: ScopeConfig) -> None:
+        self.crawler = crawler
+        self.config = config
+        self.scope: CrawlScope[Request] = CrawlScope(
+            config.site_depth, config.pages_per_site, config.tracking, allow_private=config.allow_private
+        )
         self._logged_level = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        middleware = cls(
-            site_depth=settings.getint("WATCH_SCOPE_SITE_DEPTH"),
-            pages_per_site=settings.getint("WATCH_SCOPE_PAGES_PER_SITE"),
-            tracking=TrackingParameters(settings.getlist("WATCH_URLS_TRACKING_PARAMETERS")),
-            max_redirects=settings.getint("REDIRECT_MAX_TIMES"),
-            allow_private=settings.getbool("WATCH_ALLOW_PRIVATE_NETWORKS"),
-        )
-        middleware.crawler = crawler
+        middleware = cls(crawler, ScopeConfig.from_settings(crawler.settings))
+        evidence_of(crawler).watch_scope(middleware.scope)
         crawler.signals.connect(middleware._page_failed, signal=page_failed)
         crawler.signals.connect(middleware._request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(middleware._request_dropped, signal=signals.request_dropped)
@@ -175,7 +163,7 @@ class ScopeMiddleware:
         key = request.meta.get(SLOT_KEY)
         if key is None:
             return
-        fault = page_fault(failure.value, request, self._max_redirects)
+        fault = page_fault(failure.value, request, self.config.max_redirects)
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value(f"watch/faults/{fault.kind}")
@@ -224,82 +212,12 @@ class ScopeMiddleware:
         raise DontCloseSpider
 
     def _spider_closed(self, spider: Spider, reason: str) -> None:
-        """Count every scope decision in the stats and write the coverage report."""
+        """Count every scope decision in the stats."""
         stats = self.crawler.stats
         assert stats is not None
         for event, count in self.scope.events.items():
             stats.set_value(f"watch/scope/{event}", count)
         stats.set_value("watch/scope/levels_reached", self.scope.level)
-        settings = self.crawler.settings
-        folder = Path(settings.get("WATCH_REPORT_DIR"))
-        started = stats.get_value("start_time")
-        # Until one extension owns the run's evidence (issue 9 item 7), it is gathered here from
-        # the stats and from the files the spider and the match pipeline wrote during this run.
-        equations: dict[str, str] = {}
-        if settings.get("WATCH_QUERY"):
-            equations["query"] = settings.get("WATCH_QUERY").strip()
-        if settings.get("WATCH_QUERIES_FILE"):
-            queries = QuerySet.from_file(settings.get("WATCH_QUERIES_FILE"))
-            equations.update((name, queries.queries[name].equation) for name in queries.names)
-
-        def written_now(name: str) -> Path | None:
-            # A file left by an earlier run is not evidence of this one (a second of slack for
-            # file systems that keep coarse times).
-            path = folder / name
-            fresh = path.is_file() and (started is None or path.stat().st_mtime >= started.timestamp() - 1)
-            return path if fresh else None
-
-        seeds_path = written_now("seeds.csv")
-        near_path = written_now(NEAR_MISSES_FILE) if equations else None
-        count = stats.get_value
-        terms = {key[len("watch/match/term/") :]: TermTally(value) for key, value in stats.get_stats().items()
-                 if key.startswith("watch/match/term/")}  # fmt: skip
-        by_equation = {name: count(f"watch/match/query/{name}", 0) for name in equations}
-        near = near_misses_from(json.loads(near_path.read_text("utf-8"))) if near_path else {}
-        arguments = {
-            name: ",".join(value) if isinstance(value, list) else str(value)
-            for name in getattr(spider, "arguments", {})
-            if (value := getattr(spider, name, None)) is not None
-        }
-        report = build_report(
-            self.scope.coverage(),
-            RunParameters(
-                spider=spider.name,
-                start_url=getattr(spider, "start_url", None) or "",
-                equations=equations,
-                arguments=arguments,
-                render_mode=_render_mode(settings.get("WATCH_RENDER"), count("watch/render/unavailable")),
-                versions=software_versions(),
-                started_at=started,
-                finished_at=count("finish_time") or datetime.now(timezone.utc),
-                finish_reason=reason,
-                interrupted=reason != "finished",
-            ),
-            documents=DocumentFlow(
-                read=count("watch/pages/documents", 0),
-                not_html=count("watch/pages/not_html", 0),
-                unreadable=count("watch/pages/unreadable", 0),
-                dropped_by_equation=count("watch/match/dropped", 0),
-                not_exported_by_changes=count("watch/changes/not_exported", 0),
-                duplicates_folded=sum(
-                    count(f"watch/dedup/{case}", 0)
-                    for case in ("same_url", "same_content_same_site", "same_content_other_site")
-                ),
-                near_duplicates_dropped=count("watch/dedup/near_duplicate_dropped", 0),
-                exported=count("item_scraped_count", 0),
-            ),
-            match=MatchTally(count("watch/match/matched", 0), by_equation, terms, near),
-            seeds=read_seeds_file(seeds_path) if seeds_path else (),
-            not_crawled=[
-                NotCrawled(host, NotCrawledReason.PRIVATE_ADDRESS)
-                for host in self.scope.coverage()["sites_private"]
-            ],
-            feeds=[Feed(str(uri)) for uri in settings.getdict("FEEDS")],
-        )
-        json_path, html_path = write_report(report, folder)
-        for line in summary_lines(report):
-            logger.info(line)
-        logger.info("Coverage report: %s and %s", json_path, html_path)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -324,12 +242,3 @@ def _stamp(request: Request, release: Release[Request]) -> Request:
     request.meta[SITE_LEVEL_KEY] = release.site_level
     request.meta[READ_ORDER_KEY] = release.order
     return request
-
-
-def _render_mode(mode: str, unavailable: str | None) -> str:
-    """The render mode for the report, with why there was no browser when there was none.
-
-    >>> _render_mode("auto", "Chromium is missing: no executable at /x")
-    'auto, without a browser (Chromium is missing: no executable at /x)'
-    """
-    return f"{mode}, without a browser ({unavailable})" if unavailable else mode

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from spiders.arguments import Argument, ArgumentError, seed_list_file, url_list
 from spiders.base import COMMON_ARGUMENTS, WatchSpider
-from watch.seeds import Seed, read_seeds_file, write_seeds_file
+from watch.seeds import Seed, read_seeds_file
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
@@ -46,6 +46,6 @@ class SitesSpider(WatchSpider):
         self.seeds = start_pages + [Seed(url, text, rank) for rank, (url, text) in enumerate(listed, 1)]
 
     async def start(self) -> AsyncIterator[Request]:
-        write_seeds_file(self.report_dir / "seeds.csv", self.seeds)
+        self.record_seeds(self.seeds)
         for request in self.seed_requests(self.seeds):
             yield request

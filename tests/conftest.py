@@ -10,7 +10,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -29,6 +29,15 @@ REPO = Path(__file__).resolve().parent.parent
 # Offline-safe: Scrapy's cookie middleware builds a tldextract object that would otherwise fetch the
 # public-suffix list on first use; components built in-process by tests read this from the environment.
 os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
+
+
+def project_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The project's settings (``settings/base.py``: every default lives there), with ``overrides``,
+    for components built in a test with ``scrapy.utils.test.get_crawler``."""
+    import settings.base as base
+
+    values = {name: getattr(base, name) for name in dir(base) if name.isupper()}
+    return {**values, **(overrides or {})}
 
 
 @dataclass

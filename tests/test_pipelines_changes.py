@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from scrapy import Spider, signals
-from scrapy.exceptions import DropItem, NotConfigured
-from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from pipelines.changes import ChangesPipeline
+from pipelines.changes import ChangesConfig, MonitoringChanges
+from spiders.config import SettingError
+from tests.conftest import project_settings
+from watch.ledger import Deduplicator, DocumentEvidence, HeldDocument, release
 from watch.state import StateInUse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -28,22 +29,27 @@ _NO_EXTENSIONS = {
 }
 
 
-def _pipeline(state: Path, changes: str = "all", **settings: Any) -> tuple[ChangesPipeline, Any]:
+def _changes(state: Path, changes: str = "all", **settings: Any) -> tuple[MonitoringChanges, Any]:
     crawler = get_crawler(
-        Spider, {"WATCH_STATE_PATH": str(state), "WATCH_STATE_CHANGES": changes, **_NO_EXTENSIONS, **settings}
+        Spider,
+        project_settings({"WATCH_STATE_PATH": str(state), "WATCH_STATE_CHANGES": changes, **_NO_EXTENSIONS, **settings}),
     )
-    return build_from_crawler(ChangesPipeline, crawler), crawler
+    return MonitoringChanges.from_crawler(crawler), crawler
+
+
+def _fields(url: str, text: str) -> dict[str, Any]:
+    document = _document(url, "a.test", text)
+    return {"url": document.url, "canonical_url": document.canonical_url, "fingerprint": document.fingerprint,
+            "fetched_at": document.fetched_at, "site": document.site}  # fmt: skip
 
 
 def _run(state: Path, pages: dict[str, str], changes: str = "all", **settings: Any) -> dict[str, str | None]:
-    """One crawl: each page (url -> text) through the pipeline; return url -> exported change."""
-    pipeline, crawler = _pipeline(state, changes, **settings)
+    """One crawl: each page (url -> text) labelled; return url -> exported change (None: not exported)."""
+    monitoring, crawler = _changes(state, changes, **settings)
     exported: dict[str, str | None] = {}
     for url, text in pages.items():
-        try:
-            exported[url] = pipeline.process_item(_document(url, "a.test", text)).change
-        except DropItem:
-            exported[url] = None
+        change, wanted = monitoring.label(_fields(url, text))
+        exported[url] = change if wanted else None
     closed = signals.feed_exporter_closed if settings.get("FEEDS") else signals.spider_closed
     asyncio.run(crawler.signals.send_catch_log_async(signal=closed, spider=crawler.spider, reason="finished"))
     return exported
@@ -67,45 +73,45 @@ def test_second_week_exports_what_the_setting_asks(tmp_path: Path, changes: str,
     assert _run(state, WEEK_2, changes) == expected
 
 
-def test_stats(tmp_path: Path) -> None:
+def test_the_end_of_the_crawl_labels_then_deduplicates_in_read_order(tmp_path: Path) -> None:
     state = tmp_path / "state.sqlite"
     _run(state, WEEK_1)
-    pipeline, crawler = _pipeline(state, "new")
-    for url, text in WEEK_2.items():
-        try:
-            pipeline.process_item(_document(url, "a.test", text))
-        except DropItem:
-            pass
-    pipeline.finish()
-    stats = crawler.stats.get_stats()
-    assert {k: v for k, v in stats.items() if k.startswith("watch/changes/")} == {
-        "watch/changes/new": 1, "watch/changes/changed": 1, "watch/changes/unchanged": 1,
-        "watch/changes/not_exported": 2, "watch/changes/missing": 1,
-    }  # fmt: skip
+    monitoring, crawler = _changes(state, "new")
+    evidence = [
+        DocumentEvidence((1, 1, number), url, held=HeldDocument(_fields(url, text), _fields(url, text)["fingerprint"], None, True))
+        for number, (url, text) in enumerate(WEEK_2.items())
+    ]
+    released = release(evidence, Deduplicator(), monitoring.label)
+    assert [fields["url"] for fields in released.documents] == ["https://a.test/4"]
+    assert released.documents[0]["change"] == "new"
+    assert released.not_exported_by_changes == 2
+    assert dict(released.counts) == {"watch/changes/new": 1, "watch/changes/changed": 1, "watch/changes/unchanged": 1,
+                                     "watch/dedup/too_short_for_near": 1}  # fmt: skip
+    monitoring.finish()
+    assert crawler.stats.get_value("watch/changes/missing") == 1
 
 
-def test_off_without_a_state_path() -> None:
-    with pytest.raises(NotConfigured):
-        build_from_crawler(ChangesPipeline, get_crawler(Spider, {"WATCH_STATE_PATH": ""}))
+def test_no_state_without_a_state_path() -> None:
+    assert ChangesConfig.from_settings(get_crawler(Spider, project_settings()).settings).path is None
 
 
 def test_rejects_an_unknown_changes_value(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="WATCH_STATE_CHANGES must be one of all, new, changed; got 'some'"):
-        _pipeline(tmp_path / "state.sqlite", "some")
+    with pytest.raises(SettingError, match="invalid setting WATCH_STATE_CHANGES='some': expected one of all, new, changed"):
+        _changes(tmp_path / "state.sqlite", "some")
 
 
 def test_a_second_crawl_on_the_same_state_is_refused(tmp_path: Path) -> None:
-    first, _ = _pipeline(tmp_path / "state.sqlite")
+    first, _ = _changes(tmp_path / "state.sqlite")
     with pytest.raises(StateInUse, match="in use by another watch run"):
-        _pipeline(tmp_path / "state.sqlite")
+        _changes(tmp_path / "state.sqlite")
     first.finish()
 
 
 def test_with_feeds_the_run_counts_only_once_they_are_stored(tmp_path: Path) -> None:
     state = tmp_path / "state.sqlite"
     feeds = {"FEEDS": {str(tmp_path / "out.jsonl"): {"format": "jsonlines"}}}
-    pipeline, crawler = _pipeline(state, **feeds)
-    pipeline.process_item(_document("https://a.test/1", "a.test", "un"))
+    monitoring, crawler = _changes(state, **feeds)
+    monitoring.label(_fields("https://a.test/1", "un"))
     asyncio.run(crawler.signals.send_catch_log_async(signal=signals.spider_closed, spider=None, reason="finished"))
     with sqlite3.connect(state) as db:
         assert db.execute("SELECT count(*) FROM pages").fetchone()[0] == 0  # feeds not stored yet
@@ -116,9 +122,9 @@ def test_with_feeds_the_run_counts_only_once_they_are_stored(tmp_path: Path) -> 
 
 def test_a_feed_that_failed_to_store_leaves_the_state_as_it_was(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     state = tmp_path / "state.sqlite"
-    pipeline, crawler = _pipeline(state)
-    pipeline.process_item(_document("https://a.test/1", "a.test", "un"))
+    monitoring, crawler = _changes(state)
+    monitoring.label(_fields("https://a.test/1", "un"))
     crawler.stats.inc_value("feedexport/failed_count/FileFeedStorage")
-    pipeline.finish()
+    monitoring.finish()
     assert "could not be stored" in caplog.text
     assert _run(state, {"https://a.test/1": "un"}) == {"https://a.test/1": "new"}

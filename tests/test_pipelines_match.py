@@ -1,10 +1,8 @@
-"""The query matching pipeline: drops, explanations, stats and the near-miss report."""
+"""The query matching pipeline: drops, explanations, stats, and what it leaves in the run's ledger."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -14,6 +12,8 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from pipelines.match import MatchBatcher, QueryMatchPipeline
+from spiders.evidence import evidence_of
+from tests.conftest import project_settings
 from watch.query import DocumentWords
 from watch.document import Document
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
-def document(url: str, text: str, title: str = "") -> Document:
+def document(url: str, text: str, title: str = "", order: tuple[int, ...] = ()) -> Document:
     return Document(
         url=url,
         canonical_url=url,
@@ -40,11 +40,17 @@ def document(url: str, text: str, title: str = "") -> Document:
         text_length=len(text),
         fingerprint="0",
         text=text,
+        read_order=order,
     )
 
 
 def crawler_with(tmp_path: Path, **settings: Any) -> Crawler:
-    return get_crawler(Spider, {"WATCH_REPORT_DIR": str(tmp_path / "report"), **settings})
+    # Batches of a few documents are decided after a short quiet time: keep the tests quick.
+    crawler = get_crawler(
+        Spider, project_settings({"WATCH_REPORT_DIR": str(tmp_path / "report"), "WATCH_MATCH_BATCH_QUIET": 0.01, **settings})
+    )
+    crawler._apply_settings()  # builds the extensions, the run's evidence among them
+    return crawler
 
 
 def run(pipeline: QueryMatchPipeline, items: list[Document]) -> tuple[list[Document], list[Document]]:
@@ -55,17 +61,10 @@ def run(pipeline: QueryMatchPipeline, items: list[Document]) -> tuple[list[Docum
 
     pipeline.open_spider()
     outcomes = asyncio.run(process_all())
-    pipeline.close_spider()
     kept = [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
     assert all(isinstance(outcome, DropItem) for outcome in outcomes if isinstance(outcome, BaseException))
     dropped = [item for item, outcome in zip(items, outcomes) if isinstance(outcome, DropItem)]
     return kept, dropped
-
-
-@pytest.fixture(autouse=True)
-def short_batch_delay(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batches of a few documents are decided by the timer: keep the tests quick."""
-    monkeypatch.setattr(MatchBatcher, "DELAY", 0.01)
 
 
 @pytest.mark.parametrize("settings", [{}, {"WATCH_QUERY": "", "WATCH_QUERIES_FILE": ""}, {"WATCH_QUERY": "  "}])
@@ -100,25 +99,20 @@ def test_matching_documents_are_explained_and_the_rest_dropped(tmp_path: Path) -
     assert stats["watch/match/term/Nationbuilder"] == 0
 
 
-def test_near_misses_are_written_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_every_document_leaves_its_evidence_in_the_ledger(tmp_path: Path) -> None:
     crawler = crawler_with(tmp_path, WATCH_QUERY="Quorum OR Nationbuilder")
     pipeline = build_from_crawler(QueryMatchPipeline, crawler)
     items = [
-        document("http://a.test/", "Built with Nation Builder by a quorum."),
-        document("http://b.test/", "Nation builder again, no match"),
+        document("http://a.test/", "Built with Nation Builder by a quorum.", order=(1, 1, 0)),
+        document("http://b.test/", "Nation builder again, no match", order=(1, 2, 0)),
     ]
-    with caplog.at_level(logging.INFO, logger="pipelines.match"):
-        run(pipeline, items)
-    report = json.loads((tmp_path / "report" / "near_misses.json").read_text(encoding="utf-8"))
-    assert report == {
-        "Quorum": [],
-        "Nationbuilder": [
-            {"form": "Nation Builder", "count": 2, "examples": ["http://a.test/", "http://b.test/"]}
-        ],
-    }
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == [
-        "  0 documents contain Nationbuilder; 2 contain 'Nation Builder' (e.g. http://a.test/)"
+    run(pipeline, items)
+    evidence = evidence_of(crawler)
+    assert evidence.equations == {"query": "Quorum OR Nationbuilder"}
+    found = [(e.url, e.terms, e.equations, [(s.term, s.shown) for s in e.near_misses]) for e in evidence.ledger.in_read_order()]
+    assert found == [
+        ("http://a.test/", ("Quorum",), ("query",), [("Nationbuilder", "Nation Builder")]),
+        ("http://b.test/", (), (), [("Nationbuilder", "Nation builder")]),
     ]
 
 
@@ -154,10 +148,10 @@ def test_several_equations_from_a_file_and_the_command_line(tmp_path: Path) -> N
 def test_snippet_settings_are_applied(tmp_path: Path) -> None:
     text = " ".join(["filler"] * 40 + ["Quorum"] + ["filler"] * 40 + ["Quorum"] + ["filler"] * 40)
     crawler = crawler_with(
-        tmp_path, WATCH_QUERY="Quorum", WATCH_MATCH_SNIPPETS_PER_TERM=1, WATCH_MATCH_SNIPPET_WIDTH=30
+        tmp_path, WATCH_QUERY="Quorum", WATCH_MATCH_SNIPPETS_PER_TERM=1, WATCH_MATCH_SNIPPET_WIDTH=40
     )
     kept, _ = run(build_from_crawler(QueryMatchPipeline, crawler), [document("http://a.test/", text)])
-    assert kept[0].snippets == ["… filler filler «Quorum» filler …"]
+    assert kept[0].snippets == ["… filler filler «Quorum» filler filler …"]
 
 
 def test_dict_items_are_handled_too(tmp_path: Path) -> None:
@@ -167,16 +161,15 @@ def test_dict_items_are_handled_too(tmp_path: Path) -> None:
     assert item["matched_terms"] == ["Quorum"]
 
 
-def test_many_equations_are_matched_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # 20 equations: the batch circuit decides them; SIZE 2 cuts 5 documents in 3 batches.
-    monkeypatch.setattr(MatchBatcher, "SIZE", 2)
+def test_many_equations_are_matched_in_batches(tmp_path: Path) -> None:
+    # 20 equations: the batch circuit decides them; batches of 2 cut 5 documents in 3 batches.
     equations = tmp_path / "equations.txt"
     equations.write_text(
         "".join(f"v{number}: vendor{number} OR \"digital box {number}\"\n" for number in range(19))
         + "polls: sondage* AND NOT \"fake news\"\n",
         encoding="utf-8",
     )
-    crawler = crawler_with(tmp_path, WATCH_QUERIES_FILE=str(equations))
+    crawler = crawler_with(tmp_path, WATCH_QUERIES_FILE=str(equations), WATCH_MATCH_BATCH_SIZE=2)
     items = [
         document("http://a.test/", "Vendor3 et la Digital Box 7"),
         document("http://b.test/", "Un sondage, des fake news"),
@@ -198,16 +191,14 @@ def test_many_equations_are_matched_in_batches(tmp_path: Path, monkeypatch: pyte
     assert stats["watch/match/term/vendor18"] == 0
 
 
-def test_a_full_batch_is_decided_without_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(MatchBatcher, "SIZE", 2)
-    monkeypatch.setattr(MatchBatcher, "DELAY", 3600)
+def test_a_full_batch_is_decided_without_waiting() -> None:
     batches: list[list[str]] = []
 
     def decide(docs: list[DocumentWords]) -> list[int]:
         batches.append([" ".join(doc.words) for doc in docs])
         return [len(doc.words) for doc in docs]
 
-    batcher: MatchBatcher[int] = MatchBatcher(decide)
+    batcher: MatchBatcher[int] = MatchBatcher(decide, size=2, quiet=3600, delay=3600)
 
     async def submit_all() -> list[int]:
         texts = ["a", "b c", "d e f", "g h i j"]
@@ -221,7 +212,7 @@ def test_a_batch_that_fails_fails_each_of_its_items() -> None:
     def decide(docs: list[DocumentWords]) -> list[int]:
         raise ValueError("broken matcher")
 
-    batcher: MatchBatcher[int] = MatchBatcher(decide)
+    batcher: MatchBatcher[int] = MatchBatcher(decide, size=10, quiet=0.01, delay=1)
 
     async def submit_two() -> list[int | BaseException]:
         documents = [DocumentWords.from_text("a"), DocumentWords.from_text("b")]
@@ -229,3 +220,25 @@ def test_a_batch_that_fails_fails_each_of_its_items() -> None:
 
     outcomes = asyncio.run(submit_two())
     assert [str(outcome) for outcome in outcomes] == ["broken matcher", "broken matcher"]
+
+
+def test_a_batch_waits_no_longer_than_a_quiet_time_after_its_last_document() -> None:
+    decided: list[float] = []
+
+    def decide(docs: list[DocumentWords]) -> list[int]:
+        decided.append(asyncio.get_running_loop().time())
+        return [0 for _ in docs]
+
+    batcher: MatchBatcher[int] = MatchBatcher(decide, size=100, quiet=0.05, delay=3600)
+
+    async def one_then_another() -> float:
+        first = asyncio.ensure_future(batcher.submit(DocumentWords.from_text("a")))
+        await asyncio.sleep(0.02)
+        second = asyncio.ensure_future(batcher.submit(DocumentWords.from_text("b")))
+        started = asyncio.get_running_loop().time()
+        await asyncio.gather(first, second)
+        return started
+
+    last_submitted = asyncio.run(one_then_another())
+    # One batch for both (the second came within the quiet time), decided after it, not after the delay.
+    assert len(decided) == 1 and decided[0] - last_submitted < 10

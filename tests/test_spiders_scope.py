@@ -20,13 +20,18 @@ from spiders.scope import (
     START_PAGE_KEY,
     ScopeMiddleware,
 )
+from spiders.evidence import evidence_of
+from tests.conftest import project_settings
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable
 
 
 def _middleware(**settings: Any) -> ScopeMiddleware:
-    crawler = get_crawler(Spider, {"WATCH_SCOPE_SITE_DEPTH": 2, "WATCH_SCOPE_PAGES_PER_SITE": 2, **settings})
+    crawler = get_crawler(
+        Spider, project_settings({"WATCH_SCOPE_SITE_DEPTH": 2, "WATCH_SCOPE_PAGES_PER_SITE": 2, **settings})
+    )
+    crawler._apply_settings()  # builds the extensions: the scope reports to the run's evidence
     return build_from_crawler(ScopeMiddleware, crawler)
 
 
@@ -49,6 +54,7 @@ def _response(request: Request, status: int = 200) -> HtmlResponse:
 def test_settings_configure_the_scope() -> None:
     middleware = _middleware(WATCH_SCOPE_SITE_DEPTH=3, WATCH_SCOPE_PAGES_PER_SITE=7)
     assert (middleware.scope.site_depth, middleware.scope.pages_per_site) == (3, 7)
+    assert evidence_of(middleware.crawler).scope is middleware.scope
 
 
 def test_start_page_goes_out_and_seeds_wait_for_level_one() -> None:

@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipelines.match import _all_terms
 from tests.conftest import REPO
 from watch.query import DocumentWords, QuerySet, compile_query
 from watch.query.nearmiss import NearMissCollector
@@ -187,14 +186,6 @@ def test_terms_of_each_equation_with_their_hits_and_near_misses() -> None:
     assert [m.form for m in terms["Quorum"].near_misses] == ["quorums"]
     assert [m.form for m in terms['"Digital Box"'].near_misses] == ["DigitalBox"]
     assert report.to_json()["term_hits"] == {term: terms[term].documents for term in terms}
-
-
-@pytest.mark.parametrize(
-    "equation", [EQUATION, 'aa AND (bb NEAR/2 cc) OR aa OR (dd NEAR/3 "ee ff")', "NOT xyz* AND y"]
-)
-def test_equation_terms_are_the_terms_the_match_pipeline_counts(equation: str) -> None:
-    counted = dict.fromkeys(term.text for term in _all_terms(QuerySet({"q": equation})))
-    assert equation_terms(equation) == tuple(counted)
 
 
 def test_page_notes_must_name_slots_of_the_scope() -> None:

@@ -30,8 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from watch.query import compile_query
-from watch.query.terms import NEAR
+from watch.query import QuerySet
 
 from watch.seeds import Seed
 
@@ -744,7 +743,7 @@ def equation_terms(equation: str) -> tuple[str, ...]:
     >>> equation_terms('Quorum OR (Nationbuilder NEAR/3 vote) OR quorum')
     ('Quorum', 'Nationbuilder NEAR/3 vote', 'Nationbuilder', 'vote')
     """
-    return tuple(dict.fromkeys(term.text for term in _with_sides(compile_query(equation).terms)))
+    return tuple(term.text for term in QuerySet({"equation": equation}).every_term())
 
 
 # -- summary, files, command line --------------------------------------------------------------
@@ -900,13 +899,6 @@ def _equations(
                 misses = match.near_misses.get(text, ())
                 terms[text] = TermEvidence(text, tally.documents, tally.first_urls[:FIRST_URLS], misses)
     return tuple(evidence), tuple(terms.values())
-
-
-def _with_sides(terms: Iterable[Term]) -> Iterator[Term]:
-    for term in terms:
-        yield term
-        if term.kind == NEAR:
-            yield from _with_sides(term.operands)
 
 
 def _equation_line(equations: Mapping[str, str]) -> str:

@@ -93,6 +93,19 @@ class _Slot:
     links: list[tuple[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class LevelProgress:
+    """How far the current level has gone (for a progress line)."""
+
+    level: int
+    sites: int  #: sites of the level
+    sites_done: int  #: sites with no page in flight and none left to hand out
+    pages_done: int  #: pages of the level finished
+    #: At most this many pages are left on the level: each site not done may still read up to
+    #: its budget (links not found yet included).
+    pages_left: int
+
+
 class SiteFrontier(Generic[P]):
     """One site's pages: which are read, in breadth-first order from where the site was entered.
 
@@ -139,6 +152,15 @@ class SiteFrontier(Generic[P]):
     def in_flight(self) -> list[int]:
         """Ranks of the pages handed out and not finished."""
         return [index for index, slot in enumerate(self._slots) if slot.outcome is None]
+
+    @property
+    def done(self) -> bool:
+        """No page in flight and none left to hand out: the site is read."""
+        return self._expanded == len(self._slots) and (not self._waiting or self.pages_counted >= self.budget)
+
+    @property
+    def pages_finished(self) -> int:
+        return self._expanded
 
     def enter(self, entries: Iterable[Entry[P]]) -> None:
         """Queue the links the site is entered by, in read order."""
@@ -438,6 +460,18 @@ class CrawlScope(Generic[P]):
     def in_flight(self) -> list[SlotKey]:
         """Slots allocated and not finished yet."""
         return [SlotKey(site.name, index) for site in self._sites.values() for index in site.in_flight()]
+
+    def progress(self) -> LevelProgress:
+        """How far the current level has gone."""
+        sites = [site for site in self._sites.values() if site.level == self.level]
+        left = [site for site in sites if not site.done]
+        return LevelProgress(
+            self.level,
+            len(sites),
+            len(sites) - len(left),
+            sum(site.pages_finished for site in sites),
+            sum(max(site.budget - site.pages_counted, 0) + len(site.in_flight()) for site in left),
+        )
 
     def site_level(self, site: str) -> int | None:
         known = self._sites.get(site)

@@ -18,6 +18,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.spiderloader import get_spider_loader
 
 from spiders.arguments import ArgumentError, check_settings
+from spiders.config import check_configs
 
 if TYPE_CHECKING:
     import argparse
@@ -37,7 +38,12 @@ class Command(ScrapyCrawlCommand):
         if check is None:
             return
         try:
-            check_settings(self.settings, check(opts.spargs))
+            arguments = check(opts.spargs)
+            check_settings(self.settings, arguments)
+            # Every component's config, from the settings as the arguments will set them.
+            settings = self.settings.copy()
+            spidercls.apply_arguments(settings, arguments)
+            check_configs(settings)
         except ArgumentError as exc:
             print(f"scrapy crawl {args[0]}: {exc}", file=sys.stderr)
             if exc.detail:

@@ -24,14 +24,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from watch.query.terms import NEAR, PREFIX, Term
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from watch.query import DocumentWords
+
 #: Words longer than this are not compared with prefix terms (tokens of base64, hashes, ...).
 _LONGEST_WORD = 40
 
@@ -157,6 +158,15 @@ class _Target:
         return edit_distance(word, reference, edits)
 
 
+class Sighting(NamedTuple):
+    """A near miss seen in one document: the term (as written), the form's normalised words, and
+    the form as the document writes it."""
+
+    term: str
+    run: tuple[str, ...]
+    shown: str
+
+
 @dataclass
 class _Form:
     """One near-miss form of a term: how it was first written, where, and in how many documents."""
@@ -234,7 +244,20 @@ class NearMissCollector:
         return tuple(target.text for target in self._targets)
 
     def add(self, doc: DocumentWords, url: str) -> None:
-        """Record the near misses of one document, each form counted once per document.
+        """Record the near misses of one document, each form counted once per document."""
+        self.record(self.observe(doc), url)
+
+    def record(self, sightings: Iterable[Sighting], url: str) -> None:
+        """Count what :meth:`observe` saw in the document at ``url``.
+
+        Observing and recording are apart so that documents observed in several processes are
+        recorded in one, in read order: counts, examples and ties then come out as in one run.
+        """
+        for term, run, shown in sightings:
+            self._record(term, run, shown, url)
+
+    def observe(self, doc: DocumentWords) -> tuple[Sighting, ...]:
+        """The near misses of one document: each term's forms found in it, once each.
 
         Each distinct word is judged once per crawl (while it is remembered); runs of words
         are then put together, only where a word with a verdict or the start of a term's
@@ -247,7 +270,7 @@ class NearMissCollector:
         verdicts = {word: self._verdicts[word] for word in vocabulary & self._near}
         wanted = verdicts.keys() | (vocabulary & self._joined_starts)
         if not wanted:
-            return
+            return ()
         split = doc.title_words
         found: dict[tuple[int, tuple[str, ...]], int] = {}
         # Where the wanted words stand, in one pass in C.
@@ -272,8 +295,13 @@ class NearMissCollector:
                     for index in self._joined.get("".join(run), ()):
                         if len(run) == size and run != self._targets[index].words:
                             found.setdefault((index, run), start)
-        for (index, run), start in found.items():
-            self._record(self._targets[index].text, run, doc, start, url)
+        if not found:
+            return ()
+        starts, ends = doc.spans
+        return tuple(
+            Sighting(self._targets[index].text, run, " ".join(doc.text[starts[start] : ends[start + len(run) - 1]].split()))
+            for (index, run), start in found.items()
+        )
 
     def report(self) -> dict[str, list[dict[str, object]]]:
         """Return ``{term: [{"form", "count", "examples"}, ...]}``, most frequent forms first."""
@@ -347,14 +375,11 @@ class NearMissCollector:
                 verdict.append((index, position, edits))
         return tuple(verdict)
 
-    def _record(self, text: str, run: tuple[str, ...], doc: DocumentWords, start: int, url: str) -> None:
-        """Count the form ``run`` of term ``text``, found in ``doc`` at word ``start``."""
+    def _record(self, text: str, run: tuple[str, ...], shown: str, url: str) -> None:
+        """Count the form ``run`` of term ``text``, written ``shown`` where it was first seen."""
         forms = self._forms[text]
         form = forms.get(run)
         if form is None:
-            # Only a new form is shown as written, so only then are the words' spans needed.
-            starts, ends = doc.spans
-            shown = " ".join(doc.text[starts[start] : ends[start + len(run) - 1]].split())
             self._sightings += 1
             form = forms[run] = _Form(shown, self._sightings)
             if len(forms) > 2 * self.max_forms_per_term:

@@ -97,6 +97,25 @@ class QuerySet:
         query_set._build(queries)
         return query_set
 
+    def every_term(self) -> list[Term]:
+        """Every term of every equation, once (as written), NEAR terms followed by their sides, in
+        equation order: what per-term counts and near misses are kept for.
+
+        >>> [term.text for term in QuerySet({"a": "Quorum NEAR/3 vote", "b": "quorum OR Carata"}).every_term()]
+        ['Quorum NEAR/3 vote', 'Quorum', 'vote', 'quorum', 'Carata']
+        """
+        found: dict[str, Term] = {}
+
+        def take(terms: Sequence[Term]) -> None:
+            for term in terms:
+                found.setdefault(term.text, term)
+                if term.kind == NEAR:
+                    take(term.operands)
+
+        for name in self.names:
+            take(self.queries[name].terms)
+        return list(found.values())
+
     def matching(self, doc: DocumentWords) -> list[str]:
         """Return the names of the equations ``doc`` satisfies, without explaining them."""
         return self.matching_many([doc])[0]
