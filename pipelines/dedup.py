@@ -139,7 +139,11 @@ class DedupPipeline:
         raise HeldForDeduplication(f"held until the crawl ends: {url}", log_level="DEBUG")
 
     async def close_spider(self) -> None:
-        """Settle the held documents in read order, then send the kept ones to the feeds."""
+        """Settle the held documents in read order, then send the kept ones to the feeds (none
+        when the run stopped short of an answer it must not present as complete)."""
+        if self.evidence.incomplete:
+            logger.error("No document released to the feeds: %s", self.evidence.incomplete)
+            return
         deduplicator = Deduplicator(self.config.near_distance, self.config.drop_near)
         released = release(
             self.evidence.ledger.in_read_order(), deduplicator, self.changes.label if self.changes else None

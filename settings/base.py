@@ -88,6 +88,13 @@ WATCH_EXPORT_TEXT = False  # export each document's full visible text (-a with_t
 WATCH_REPORT_DIR = ""  # folder for coverage.json/.html, seeds.csv, near_misses.json ("" = the first feed's folder, else results/)
 WATCH_PROGRESS_INTERVAL = 10.0  # seconds between two progress lines in the log (0: none)
 
+# Several processes, one crawl (spiders/shared.py): the main and helpers share it through Redis.
+WATCH_REDIS_URL = ""  # redis://[:password@]host:port/db ("" = one process); the password may come from WATCH_REDIS_PASSWORD
+WATCH_REDIS_LEASE = 30.0  # seconds a site stays held without renewal (a dead process loses its sites after it)
+WATCH_REDIS_JOIN_WAIT = 60.0  # seconds a helper started first waits for the main run's crawl
+WATCH_REDIS_RECONNECT_WAIT = 60.0  # seconds Redis may be unreachable before the crawl stops (exit status 1, no feeds)
+WATCH_REDIS_SITES_AT_ONCE = 16  # sites one process holds at once (enough pages to fetch in parallel)
+
 # Search equations (pipelines/match.py); the spider writes -a query / -a queries_file here.
 WATCH_QUERY = ""  # the search equation ("" = no equation: every document is exported)
 WATCH_QUERIES_FILE = ""  # file of "name: equation" lines, evaluated together

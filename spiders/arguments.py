@@ -121,6 +121,18 @@ def url_list(text: str) -> list[str]:
     return urls
 
 
+def crawl_name(text: str) -> str:
+    """A name for a shared crawl: letters, digits, ``.``, ``_`` and ``-``, 64 at most.
+
+    >>> crawl_name("veille-2026.w49")
+    'veille-2026.w49'
+    """
+    name = text.strip()
+    if not 0 < len(name) <= 64 or not all(c.isascii() and (c.isalnum() or c in "._-") for c in name):
+        raise ValueError("expected a name of letters, digits, '.', '_' and '-' (64 at most)")
+    return name
+
+
 def existing_file(text: str) -> Path:
     """A path to a readable file."""
     path = Path(text.strip()).expanduser()

@@ -26,6 +26,7 @@ from spiders.arguments import (
     ArgumentError,
     boolean,
     choice,
+    crawl_name,
     equation,
     equations_file,
     parse_arguments,
@@ -34,6 +35,7 @@ from spiders.arguments import (
 )
 from spiders.evidence import evidence_of
 from spiders.links import PageLinkExtractor
+from spiders.shared import SHARED_ARGUMENT, SharedRun
 from spiders.pdf import declared_pdf, is_pdf, pdf_limits
 from spiders.render import (
     PLAIN_RESPONSE_KEY,
@@ -102,6 +104,10 @@ COMMON_ARGUMENTS: dict[str, Argument] = {
         "read script-built pages in Chromium: never, auto (pages that look script-built) or always",
         "WATCH_RENDER",
     ),
+    "helper": Argument(
+        boolean, "1: help the crawl named crawl_id in WATCH_REDIS_URL (its arguments come from there)"
+    ),
+    "crawl_id": Argument(crawl_name, "name of the crawl shared through WATCH_REDIS_URL (default: the spider's)"),
 }  # fmt: skip
 
 #: Response meta of a plain page read again in the browser: its links are not followed (those
@@ -119,6 +125,8 @@ class WatchSpider(CrawlSpider):
     """A breadth-first crawl of levels of sites, reading each page as a :class:`Document`."""
 
     arguments: ClassVar[dict[str, Argument]] = COMMON_ARGUMENTS
+    #: This process's part in a crawl shared through Redis, or ``None`` (one process).
+    shared: SharedRun | None
     tracking: TrackingParameters
     #: Dotted path of the ``(tree) -> PageText`` function giving the searched text (``WATCH_TEXT_EXTRACTOR``).
     text_extractor: str
@@ -144,9 +152,25 @@ class WatchSpider(CrawlSpider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        shared = kwargs.pop(SHARED_ARGUMENT, None)
         parsed = cls.check_arguments(kwargs)
-        cls.apply_arguments(crawler.settings, parsed)
+        settings = crawler.settings
+        if not parsed.get("helper"):
+            cls.apply_arguments(settings, parsed)
+        # A process of a crawl shared through Redis (spiders/shared.py): ``scrapy crawl`` opened
+        # it (a main published its arguments and settings, a helper read them); opened here when
+        # the spider is built some other way.
+        if shared is None:
+            shared = SharedRun.open(settings, cls.name, kwargs)
+        if shared is not None:
+            if shared.helper:
+                own = {name: parsed[name] for name in ("helper", "crawl_id") if name in parsed}
+                parsed = {**cls.check_arguments(shared.arguments["arguments"]), **own}
+                cls.apply_arguments(settings, parsed)
+                shared.apply(settings)
+            settings.set("WATCH_REDIS_URL", shared.config.shown, "cmdline")  # logged next, never with a password
         spider = super().from_crawler(crawler, *args, **parsed)
+        spider.shared = shared
         spider.tracking = TrackingParameters(crawler.settings.getlist("WATCH_URLS_TRACKING_PARAMETERS"))
         spider.text_extractor = crawler.settings.get("WATCH_TEXT_EXTRACTOR")
         spider.render = RenderConfig.from_settings(crawler.settings)

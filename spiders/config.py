@@ -35,6 +35,7 @@ CONFIGS = (
     "pipelines.dedup.DedupConfig",
     "pipelines.changes.ChangesConfig",
     "spiders.render.RenderConfig",
+    "spiders.shared.RedisConfig",
 )
 
 

@@ -118,6 +118,10 @@ class Evidence:
         self._started = time.monotonic()
         self._last: tuple[float, int] = (self._started, 0)
         self._progress = LoopingCall(self._log_progress)
+        #: In a crawl shared by processes: ``main`` or ``helper`` (which writes no report).
+        self.shared_role = ""
+        #: Why the run stopped short of a complete answer it must not present as one (Redis lost).
+        self.incomplete = ""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -209,7 +213,7 @@ class Evidence:
 
     def _write(self, **kwargs: Any) -> None:
         """Write the near misses and the coverage report, once the feeds are stored."""
-        if self.scope is None:  # the crawl never started (refused arguments, no seeds…)
+        if self.scope is None or self.shared_role == "helper":  # no crawl, or the main writes the reports
             return
         spider = self.crawler.spider
         assert spider is not None and self.crawler.stats is not None
@@ -252,8 +256,8 @@ class Evidence:
             versions=software_versions(),
             started_at=stats.get_value("start_time"),
             finished_at=stats.get_value("finish_time") or datetime.now(timezone.utc),
-            finish_reason=self._reason,
-            interrupted=self._reason != "finished",
+            finish_reason=f"{self._reason}: {self.incomplete}" if self.incomplete else self._reason,
+            interrupted=self._reason != "finished" or bool(self.incomplete),
         )
 
     def _flow(self, coverage: dict[str, Any], evidence: Sequence[Any]) -> DocumentFlow:

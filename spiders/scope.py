@@ -88,21 +88,33 @@ class ScopeMiddleware:
     def __init__(self, crawler: Crawler, config: ScopeConfig) -> None:
         self.crawler = crawler
         self.config = config
-        self.scope: CrawlScope[Request] = CrawlScope(
-            config.site_depth, config.pages_per_site, config.tracking, allow_private=config.allow_private
-        )
+        self.scope: CrawlScope[Request] = self._make_scope(config)
         self._logged_level = 0
 
+    def _make_scope(self, config: ScopeConfig) -> CrawlScope[Request]:
+        return CrawlScope(config.site_depth, config.pages_per_site, config.tracking, allow_private=config.allow_private)
+
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        middleware = cls(crawler, ScopeConfig.from_settings(crawler.settings))
+    def from_crawler(cls, crawler: Crawler) -> ScopeMiddleware:
+        config = ScopeConfig.from_settings(crawler.settings)
+        run = getattr(crawler.spider, "shared", None)
+        if run is not None:  # a process of a crawl shared through Redis
+            from spiders.shared import SharedScopeMiddleware
+
+            middleware: ScopeMiddleware = SharedScopeMiddleware(crawler, config, run)
+        else:
+            middleware = cls(crawler, config)
         evidence_of(crawler).watch_scope(middleware.scope)
-        crawler.signals.connect(middleware._page_failed, signal=page_failed)
-        crawler.signals.connect(middleware._request_scheduled, signal=signals.request_scheduled)
-        crawler.signals.connect(middleware._request_dropped, signal=signals.request_dropped)
-        crawler.signals.connect(middleware._spider_idle, signal=signals.spider_idle)
-        crawler.signals.connect(middleware._spider_closed, signal=signals.spider_closed)
+        middleware.connect_signals()
         return middleware
+
+    def connect_signals(self) -> None:
+        signals_ = self.crawler.signals
+        signals_.connect(self._page_failed, signal=page_failed)
+        signals_.connect(self._request_scheduled, signal=signals.request_scheduled)
+        signals_.connect(self._request_dropped, signal=signals.request_dropped)
+        signals_.connect(self._spider_idle, signal=signals.spider_idle)
+        signals_.connect(self._spider_closed, signal=signals.spider_closed)
 
     # -- requests from the spider ----------------------------------------------------------
 
@@ -200,6 +212,11 @@ class ScopeMiddleware:
         released = self.scope.next_level()
         if not released:
             return
+        self._log_level(released)
+        self._send(released)
+        raise DontCloseSpider
+
+    def _log_level(self, released: list[Release[Request]]) -> None:
         if self.scope.level != self._logged_level:
             self._logged_level = self.scope.level
             logger.info(
@@ -208,8 +225,6 @@ class ScopeMiddleware:
                 len({r.key.site for r in released}),
                 len(released),
             )
-        self._send(released)
-        raise DontCloseSpider
 
     def _spider_closed(self, spider: Spider, reason: str) -> None:
         """Count every scope decision in the stats."""

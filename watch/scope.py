@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
-from watch.netsafety import host_refusal
+from watch.netsafety import Refusal, host_refusal
 from watch.urls import TrackingParameters, canonicalize, crawl_target, site_of
 
 if TYPE_CHECKING:
@@ -93,6 +93,19 @@ class _Slot:
     links: list[tuple[str, Any]] = field(default_factory=list)
 
 
+@dataclass
+class Findings(Generic[P]):
+    """What reading a site (or, for the seeds, the crawl itself) found beyond its own pages: every
+    decision counted, links to sites not known yet (the next level's candidates, by target site),
+    sites too deep and private hosts refused. It travels with the site when processes share a
+    crawl, so counts add up to those of one process."""
+
+    events: Counter[str] = field(default_factory=Counter)
+    found: dict[str, list[Entry[P]]] = field(default_factory=dict)
+    too_deep: Counter[str] = field(default_factory=Counter)
+    private: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class LevelProgress:
     """How far the current level has gone (for a progress line)."""
@@ -136,7 +149,8 @@ class SiteFrontier(Generic[P]):
         self.level = level
         self.order = order
         self.budget = budget
-        self.events: Counter[str] = Counter()
+        self.findings: Findings[P] = Findings()
+        self.events = self.findings.events
         self._canonical = canonical
         self._slots: list[_Slot] = []
         self._known: set[str] = set()
@@ -308,22 +322,23 @@ class CrawlScope(Generic[P]):
         canonical = partial(canonicalize, tracking=tracking or TrackingParameters())
         self._canonical: Callable[[str], str] = lru_cache(maxsize=65_536)(canonical)
         self.level = 0
-        self._events: Counter[str] = Counter()  # the crawl's own; each site counts its own too
         self._sites: dict[str, SiteFrontier[P]] = {}
-        self._next: dict[str, list[Entry[P]]] = {}
-        self._too_deep: Counter[str] = Counter()
+        self._seeding: Findings[P] = Findings()  # the crawl's own findings: seeds, levels
         self._allow_private = allow_private
-        self._private: dict[str, str] = {}  # refused host -> refusal kind
         self._seed_rank = 0
         self._discovered: list[str] = []  # first links of next-level sites not yet announced
+        self._announced: set[str] = set()  # next-level sites announced (robots.txt fetched early)
 
     @property
     def events(self) -> Counter[str]:
         """Every scope decision so far, by kind (``watch/scope/<kind>`` in the crawl stats)."""
-        total = Counter(self._events)
+        total = Counter(self._seeding.events)
         for site in self._sites.values():
             total.update(site.events)
         return total
+
+    def _findings(self) -> list[Findings[P]]:
+        return [self._seeding, *(site.findings for site in self._sites.values())]
 
     # -- building the crawl ---------------------------------------------------------------
 
@@ -339,20 +354,21 @@ class CrawlScope(Generic[P]):
     def add_seed(self, url: str, payload: P) -> None:
         """Add a level-1 entry URL, in seed order. Seeds on the start page's site are refused."""
         target = crawl_target(url)
+        seeding = self._seeding
         if target is None:
-            self._events["not_http"] += 1
+            seeding.events["not_http"] += 1
             return
-        if self._refused(target.host):
+        if self._refused(target.host, seeding):
             return
         name = target.site
         if name in self._sites:
-            self._events["seed_on_known_site"] += 1
+            seeding.events["seed_on_known_site"] += 1
             return
         if self.site_depth < 1:
-            self._too_deep_link(name)
+            self._too_deep_link(name, seeding)
             return
         self._seed_rank += 1
-        self._add_next(name, Entry((self._seed_rank,), url, payload))
+        self._add_next(name, Entry((self._seed_rank,), url, payload), seeding)
 
     def next_level(self) -> list[Release[P]]:
         """Finish the current level and start the next one; return its first pages.
@@ -365,15 +381,22 @@ class CrawlScope(Generic[P]):
             return released
         for site in self._sites.values():
             site.close()
-        if not self._next:
+        found: dict[str, list[Entry[P]]] = {}
+        for findings in self._findings():
+            for name, entries in findings.found.items():
+                if name in self._sites:  # first reached by a redirect meanwhile
+                    self._seeding.events["known_site_link"] += len(entries)
+                else:
+                    found.setdefault(name, []).extend(entries)
+            findings.found = {}
+        if not found:
             return []
         self.level += 1
-        for name, entries in entering_order(self._next):
+        for name, entries in entering_order(found):
             site = self._new_site(name, self.level, entries[0].order)
             site.enter(entries)
             released.extend(site.fill())
-        self._events[f"sites_level_{self.level}"] += len(self._next)
-        self._next = {}
+        self._seeding.events[f"sites_level_{self.level}"] += len(found)
         return released
 
     # -- outcomes -------------------------------------------------------------------------
@@ -399,7 +422,7 @@ class CrawlScope(Generic[P]):
         """
         site = self._sites[key.site]
         return self._placed(
-            *site.finish(key.index, kind, status=status, fault=note, links=links, landed=landed_url)
+            site, *site.finish(key.index, kind, status=status, fault=note, links=links, landed=landed_url)
         )
 
     def page_failed(
@@ -409,9 +432,9 @@ class CrawlScope(Generic[P]):
         and ``moved`` (landed on another site, counted there) give their slot back; any other
         reason (``error``, ``private_address``, ``redirect_refused``, …) counts. ``fault`` says
         what went wrong with a failed request (``timeout``, ``dns_error``…), for the report."""
-        self._events[f"page_{reason}"] += 1
         site = self._sites[key.site]
-        return self._placed(*site.finish(key.index, reason, status=status, fault=fault))
+        site.events[f"page_{reason}"] += 1
+        return self._placed(site, *site.finish(key.index, reason, status=status, fault=fault))
 
     def redirect(self, key: SlotKey, target_url: str, payload: P) -> Release[P] | None:
         """Decide on a redirect from the page in ``key`` to ``target_url``.
@@ -422,27 +445,25 @@ class CrawlScope(Generic[P]):
         will be given back with :meth:`page_failed` ``moved``); when it has none, or when the
         target was read already, the redirect is refused: :class:`RedirectRefused` is raised.
         """
+        source = self._sites[key.site]
         target = crawl_target(target_url)
-        if target is not None and self._refused(target.host):
+        if target is not None and self._refused(target.host, source.findings):
             raise RedirectRefused(target_url, "private_address")
         name = site_of(target_url)
         if name == key.site:
-            self._sites[name].mark_known(target_url)
+            source.mark_known(target_url)
             return None
         site = self._sites.get(name)
         if site is None:
-            source = self._sites[key.site]
             site = self._new_site(name, source.level, (*source.order, key.index))
-            self._events["redirect_new_site"] += 1
-            # Links already seen to it were waiting for the next level; it now has this one.
-            self._events["known_site_link"] += len(self._next.pop(name, ()))
+            source.events["redirect_new_site"] += 1
         if site.knows(target_url):
-            self._events["redirect_refused"] += 1
+            source.events["redirect_refused"] += 1
             raise RedirectRefused(target_url, "already_read")
         if site.pages_counted >= site.budget:
-            self._events["redirect_refused"] += 1
+            source.events["redirect_refused"] += 1
             raise RedirectRefused(target_url, "budget_full")
-        self._events["redirect_cross_site"] += 1
+        source.events["redirect_cross_site"] += 1
         return site.allocate(target_url, payload)
 
     # -- reading the state ----------------------------------------------------------------
@@ -489,8 +510,8 @@ class CrawlScope(Generic[P]):
             "pages_per_site": self.pages_per_site,
             "levels": levels,
             "sites": sites,
-            "sites_too_deep": sorted(self._too_deep),
-            "sites_private": dict(sorted(self._private.items())),
+            "sites_too_deep": sorted({name for f in self._findings() for name in f.too_deep}),
+            "sites_private": dict(sorted((host, kind) for f in self._findings() for host, kind in f.private.items())),
             "events": dict(sorted(self.events.items())),
         }
 
@@ -502,44 +523,56 @@ class CrawlScope(Generic[P]):
         self._sites[name] = site
         return site
 
-    def _placed(self, released: list[Release[P]], outbound: list[Entry[P]]) -> list[Release[P]]:
-        """Place a site's links to other sites: known, refused, too deep or next level."""
+    def _placed(
+        self, site: SiteFrontier[P], released: list[Release[P]], outbound: list[Entry[P]]
+    ) -> list[Release[P]]:
+        """Place a site's links to other sites: known, refused, too deep or next level (counted
+        among the site's findings)."""
+        findings = site.findings
         for entry in outbound:
             target = crawl_target(entry.url)
             assert target is not None  # the site handed back only crawlable links
             name = target.site
-            if name in self._sites:
-                self._events["known_site_link"] += 1
-            elif self._refused(target.host):
+            if self.knows_site(name):
+                findings.events["known_site_link"] += 1
+            elif self._refused(target.host, findings):
                 pass
             elif self.level + 1 > self.site_depth:
-                self._too_deep_link(name)
+                self._too_deep_link(name, findings)
             else:
-                self._add_next(name, entry)
+                self._add_next(name, entry, findings)
         return released
 
-    def _add_next(self, name: str, entry: Entry[P]) -> None:
-        known = self._next.get(name)
+    def knows_site(self, name: str) -> bool:
+        """Whether ``name`` is a site of this level or an earlier one (a link to it makes no site)."""
+        return name in self._sites
+
+    def _add_next(self, name: str, entry: Entry[P], findings: Findings[P]) -> None:
+        known = findings.found.get(name)
         if known is None:
-            self._next[name] = [entry]
-            self._discovered.append(entry.url)
+            findings.found[name] = [entry]
+            if name not in self._announced:
+                self._announced.add(name)
+                self._discovered.append(entry.url)
         else:
             known.append(entry)
 
-    def _too_deep_link(self, name: str) -> None:
+    def _too_deep_link(self, name: str, findings: Findings[P]) -> None:
         # Only counted: a site beyond the depth is never requested, so nothing is kept for it.
-        self._events["too_deep_link"] += 1
-        self._too_deep[name] += 1
+        findings.events["too_deep_link"] += 1
+        findings.too_deep[name] += 1
 
-    def _refused(self, host: str) -> bool:
+    def refusal_of(self, host: str) -> Refusal | None:
+        """Why ``host`` is refused for safety, or ``None`` (always when private networks are allowed)."""
+        return None if self._allow_private else host_refusal(host)
+
+    def _refused(self, host: str, findings: Findings[P]) -> bool:
         """Whether ``host`` is refused for safety (counted, and listed in the coverage)."""
-        if self._allow_private:
-            return False
-        refusal = host_refusal(host)
+        refusal = self.refusal_of(host)
         if refusal is None:
             return False
-        self._events["private_address_link"] += 1
-        self._private[host] = refusal.kind
+        findings.events["private_address_link"] += 1
+        findings.private[host] = refusal.kind
         return True
 
     def _close_lost(self) -> list[Release[P]]:

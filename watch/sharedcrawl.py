@@ -220,6 +220,15 @@ class SharedCrawl:
         )
         return False
 
+    def seeding(self) -> bytes:
+        """What the main's seeding found besides the seeds (see :meth:`seed`)."""
+        return self.client.hget(self._meta, "seeding") or b""
+
+    def seeds(self) -> list[tuple[int, str, str]]:
+        """The seed list the main recorded: (rank, url, text)."""
+        found = self.client.hget(self._meta, "seeds")
+        return [] if found is None else [(int(rank), url, text) for rank, url, text in json.loads(found)]
+
     def arguments(self) -> dict[str, Any]:
         """The arguments the main started the crawl with (helpers take theirs from here)."""
         found = self.client.hget(self._meta, "arguments")
@@ -228,16 +237,23 @@ class SharedCrawl:
         return dict(json.loads(found))
 
     def seed(
-        self, level_zero: Sequence[tuple[str, SiteInfo, bytes]], seeds: Mapping[str, Sequence[Entry[Any]]]
+        self,
+        level_zero: Sequence[tuple[str, SiteInfo, bytes]],
+        entries: Mapping[str, Sequence[Entry[Any]]],
+        seeds: Sequence[tuple[int, str, str]] = (),
+        findings: bytes = b"",
     ) -> None:
-        """As the main: commit the start page's site (level 0) and post the seeds (site -> its
-        entry links, whose order keys are seed ranks); :meth:`advance` then starts level 1."""
+        """As the main: commit the start page's site (level 0), post the seeds (``entries``: site ->
+        its entry links, whose order keys are seed ranks; ``seeds``: the seed list as recorded,
+        (rank, url, text), kept for a resumed main) and what seeding found besides (an opaque
+        blob, read back with :meth:`seeding`); :meth:`advance` then starts level 1."""
         with self.client.pipeline(transaction=True) as pipe:
             for name, info, result in level_zero:
                 pipe.hset(self.prefix + "sites", name, _site_json(info))
                 pipe.hset(self.prefix + "results", name, result)
-            for name, entries in seeds.items():
-                pipe.hset(self.prefix + "next", f"{name}|", _entries_json(entries))
+            for name, site_entries in entries.items():
+                pipe.hset(self.prefix + "next", f"{name}|", _entries_json(site_entries))
+            pipe.hset(self._meta, mapping={"seeds": _dumps([list(seed) for seed in seeds]), "seeding": findings})
             pipe.set(self.prefix + "remaining", 0)
             pipe.hset(self._meta, "status", Status.RUNNING.value)
             pipe.execute()
@@ -314,6 +330,10 @@ class SharedCrawl:
     def level(self) -> int:
         """The level being read."""
         return int(self.client.hget(self._meta, "level") or 0)
+
+    def remaining(self) -> int:
+        """Sites of the current level not committed yet."""
+        return int(self.client.get(self.prefix + "remaining") or 0)
 
     def lease(self) -> SiteWork | None:
         """Take the next site of the current level (lapsed leases first go back to the queue), or

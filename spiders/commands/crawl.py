@@ -7,6 +7,12 @@ value and what was expected (plus, for an equation, the equation with a caret un
 column), with exit status 2 and no request sent. It also turns a run that the spider ended in
 error (start page unreachable, no seeds) into exit status 1, so that schedulers and scripts see
 the failure.
+
+With ``WATCH_REDIS_URL``, this is also where the process joins its shared crawl
+(:meth:`spiders.shared.SharedRun.open`): a main publishes its arguments (or finds the crawl it
+resumes), a helper waits for the main's crawl and takes them; a problem there (Redis unreachable,
+no crawl to join, a crawl in progress with other arguments) is one line and exit status 2, before
+any request.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from spiders.arguments import ArgumentError, check_settings
 from spiders.config import check_configs
+from spiders.shared import SHARED_ARGUMENT, SharedRun, check_helper
 
 if TYPE_CHECKING:
     import argparse
@@ -44,11 +51,16 @@ class Command(ScrapyCrawlCommand):
             settings = self.settings.copy()
             spidercls.apply_arguments(settings, arguments)
             check_configs(settings)
+            check_helper(arguments, settings)
+            shared = SharedRun.open(settings, spidercls.name, opts.spargs)
         except ArgumentError as exc:
             print(f"scrapy crawl {args[0]}: {exc}", file=sys.stderr)
             if exc.detail:
                 print(exc.detail, file=sys.stderr)
             raise SystemExit(2) from None
+        if shared is not None:
+            # Handed to the spider as a private argument (names starting with "_" pass through).
+            opts.spargs[SHARED_ARGUMENT] = shared
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -58,7 +70,8 @@ class Command(ScrapyCrawlCommand):
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        reason = str(crawler.stats.get_value("finish_reason", "")) if crawler.stats else ""
+        stats = crawler._stats  # unset (and Crawler.stats raises) when the crawl never started
+        reason = str(stats.get_value("finish_reason", "")) if stats is not None else ""
         if self.crawler_process.bootstrap_failed or not _succeeded(reason):
             self.exitcode = 1
 

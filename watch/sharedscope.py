@@ -1,0 +1,262 @@
+"""The scope of a crawl shared by several processes: sites held here, levels kept in Redis.
+
+:class:`SharedScope` is :class:`watch.scope.CrawlScope` for one process among several
+(DESIGN §7): it reads only the sites it holds (:class:`watch.sharedcrawl.SharedCrawl` leases them
+in read order), each with the same :class:`watch.scope.SiteFrontier` a single process uses, so each
+site's pages are those one process would read. What a site found beyond its pages (links to new
+sites, counts, refused hosts) is committed with it; the levels, the site registry and the barrier
+are Redis's. A link is placed (a known site, or a candidate for the next level) against the
+registry as it stood when the level began, plus the sites this process knows since: a site first
+reached by a redirect elsewhere during the level is then a next-level candidate here, and becomes a
+known-site link when the level ends (:meth:`SharedCrawl.advance`) — the same counts in the end.
+
+A cross-site redirect lands where one process would put it when its target is a new site (the
+target is claimed, at the source's level, and read here) or a site this process holds. A target
+another process holds or has read is not followed (``redirect_refused``, ``held_elsewhere``): one
+process decides those by timing anyway. A redirect whose target this site's earlier reading
+claimed (the site is read again after its process died) is counted ``moved``, as the first time.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic
+
+from watch.scope import CrawlScope, Entry, Findings, LevelProgress, P, RedirectRefused, Release, SiteFrontier, SlotKey
+from watch.sharedcrawl import SiteInfo, SiteWork, Status
+from watch.urls import crawl_target, site_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from watch.sharedcrawl import SharedCrawl
+    from watch.urls import TrackingParameters
+
+#: ``RedirectRefused.reason`` of a redirect to a site another process reads.
+HELD_ELSEWHERE = "held_elsewhere"
+#: ``RedirectRefused.reason`` of a redirect whose target an earlier reading of the site claimed.
+MOVED_BEFORE = "moved_before"
+
+
+@dataclass(frozen=True)
+class SiteResult(Generic[P]):
+    """A committed site, as the main reads it back: its pages, its findings, its documents' evidence."""
+
+    coverage: dict[str, Any]
+    findings: Findings[Any]
+    evidence: list[dict[str, Any]]
+
+
+class SharedScope(CrawlScope[P]):
+    """See the module docstring. ``main``: this process reads the start page and seeds the crawl;
+    ``payload_for`` makes the payload of an entry link read back from Redis (for the Scrapy
+    adapter, a request); ``sites_at_once``: sites held at once, so that the process has pages
+    enough to fetch in parallel."""
+
+    def __init__(
+        self,
+        shared: SharedCrawl,
+        payload_for: Callable[[str], P],
+        site_depth: int,
+        pages_per_site: int,
+        tracking: TrackingParameters | None = None,
+        *,
+        allow_private: bool = False,
+        main: bool = False,
+        sites_at_once: int = 8,
+    ) -> None:
+        super().__init__(site_depth, pages_per_site, tracking, allow_private=allow_private)
+        self.shared = shared
+        self.payload_for = payload_for
+        self.main = main
+        self.sites_at_once = sites_at_once
+        self._held: dict[str, SiteWork] = {}
+        self._registry: dict[str, SiteInfo] = {}
+        self._registry_level = -1
+        self._results: list[tuple[str, SiteInfo, SiteResult[Any]]] | None = None
+
+    # -- placing links ---------------------------------------------------------------------
+
+    def knows_site(self, name: str) -> bool:
+        return name in self._sites or name in self._registry
+
+    # -- work -------------------------------------------------------------------------------
+
+    @property
+    def held(self) -> dict[str, SiteWork]:
+        """The sites this process holds, with their lease tokens."""
+        return self._held
+
+    def level_zero_sites(self) -> list[str]:
+        """The start page's site, as the main holds it before seeding (none for a list of sites)."""
+        return [name for name, site in self._sites.items() if site.level == 0]
+
+    def seed_crawl(self, evidence: dict[str, list[dict[str, Any]]], seeds: list[tuple[int, str, str]]) -> None:
+        """As the main, once the start page is read (or known) and the seeds added: commit the start
+        page's site (with its document's ``evidence``), the seeds and what seeding counted; level 1
+        begins."""
+        level_zero = [
+            (name, SiteInfo(0, site.order), _dump(self._result(site, evidence.get(name, []))))
+            for name, site in self._sites.items()
+        ]
+        seeding = self._seeding
+        self.shared.seed(level_zero, seeding.found, seeds, _dump(_findings_json(seeding)))
+        self._seeding = Findings()
+        self._sites.clear()
+        self.shared.advance()
+
+    def next_work(self) -> list[Release[P]] | Status:
+        """Take sites to read when this process has none in flight: their first pages, or the
+        crawl's status when there is nothing to take (``RUNNING``: others still read sites of the
+        level; ``ASSEMBLING`` or later: every level is read)."""
+        released: list[Release[P]] = []
+        while len(self._held) < self.sites_at_once:
+            work = self.shared.lease()
+            if work is None:
+                if self._held or released or self.shared.advance() is None:
+                    break
+                continue
+            released.extend(self._take(work))
+        if released:
+            return released
+        status = self.shared.status()
+        if status is None:
+            raise SharedStateLost(f"the crawl {self.shared.crawl_id!r} is gone from Redis (restarted without persistence?)")
+        return status
+
+    def _take(self, work: SiteWork) -> list[Release[P]]:
+        if work.level != self._registry_level:
+            self._registry = self.shared.sites()
+            self._registry_level = work.level
+            self.level = work.level
+        site = self._new_site(work.site, work.level, work.order)
+        self._held[work.site] = work
+        site.enter([Entry(entry.order, entry.url, self.payload_for(entry.url)) for entry in work.entries])
+        return site.fill()
+
+    def sites_done(self) -> list[str]:
+        """Held sites whose every page has finished (ready to commit once their documents are settled)."""
+        return [name for name in self._held if self._sites[name].done]
+
+    def commit(self, name: str, evidence: list[dict[str, Any]]) -> bool:
+        """Commit a held site that is done, with its documents' evidence (JSON values); ``False``
+        if its lease was lost (another process reads it again)."""
+        site = self._sites.pop(name)
+        work = self._held.pop(name)
+        site.close()
+        committed = self.shared.commit(work, _dump(self._result(site, evidence)), site.findings.found)
+        site.findings.found = {}
+        return committed
+
+    def renew(self) -> set[str]:
+        """Renew this process's leases; drop the sites no longer ours (returned)."""
+        lost = self.shared.renew({name: work.token for name, work in self._held.items()})
+        for name in lost:
+            self._held.pop(name, None)
+            self._sites.pop(name, None)
+        return lost
+
+    def release_all(self) -> None:
+        """Give back every held site, unread (a process that stops early)."""
+        for name, work in list(self._held.items()):
+            self.shared.release(name, work.token)
+            self._held.pop(name)
+            self._sites.pop(name, None)
+
+    # -- redirects ------------------------------------------------------------------------
+
+    def redirect(self, key: SlotKey, target_url: str, payload: P) -> Release[P] | None:
+        name = site_of(target_url)
+        source = self._sites[key.site]
+        target = crawl_target(target_url)
+        if name == key.site or name in self._sites or (target is not None and self.refusal_of(target.host)):
+            return super().redirect(key, target_url, payload)
+        known = self._registry.get(name) or self.shared.sites().get(name)
+        if known is None:
+            info = SiteInfo(source.level, (*source.order, key.index), via=(key.site, key.index))
+            work = self.shared.claim(name, info, Entry(info.order, target_url, None))
+            if work is not None:
+                self._held[name] = work
+                return super().redirect(key, target_url, payload)
+            known = self.shared.sites().get(name)
+        if known is not None and known.via == (key.site, key.index):
+            source.events["redirect_cross_site"] += 1
+            raise RedirectRefused(target_url, MOVED_BEFORE)
+        source.events["redirect_refused"] += 1
+        raise RedirectRefused(target_url, HELD_ELSEWHERE)
+
+    # -- the whole crawl, read back by the main ----------------------------------------------
+
+    def assemble(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """As the main, once every level is read: read every committed site back; return each
+        site's documents' evidence (JSON values), in read order. :meth:`coverage` and
+        :attr:`events` then describe the whole crawl."""
+        self._results = [(name, info, _load(blob)) for name, info, blob in self.shared.results()]
+        seeding = self.shared.seeding()
+        self._seeding = _load_findings(json.loads(zlib.decompress(seeding))) if seeding else Findings()
+        return [(name, result.evidence) for name, _, result in self._results]
+
+    @property
+    def events(self) -> Counter[str]:
+        if self._results is None:
+            return super().events
+        total: Counter[str] = Counter(self.shared.counters())
+        total.pop("leases_lapsed", None)
+        total.update(self._seeding.events)
+        for _, _, result in self._results:
+            total.update(result.findings.events)
+        return total
+
+    def coverage(self) -> dict[str, Any]:
+        if self._results is None:
+            return super().coverage()
+        sites = [result.coverage for _, _, result in self._results]
+        levels: dict[str, list[str]] = {}
+        for entry in sites:
+            levels.setdefault(str(entry["level"]), []).append(entry["site"])
+        findings = [self._seeding, *(result.findings for _, _, result in self._results)]
+        return {
+            "site_depth": self.site_depth,
+            "pages_per_site": self.pages_per_site,
+            "levels": levels,
+            "sites": sites,
+            "sites_too_deep": sorted({name for f in findings for name in f.too_deep}),
+            "sites_private": dict(sorted((host, kind) for f in findings for host, kind in f.private.items())),
+            "events": dict(sorted(self.events.items())),
+        }
+
+    def progress(self) -> LevelProgress:
+        """The level being read, across every process (pages: this process's)."""
+        local = super().progress()
+        sites = self.shared.counters().get(f"sites_level_{self.level}", local.sites)
+        remaining = self.shared.remaining()
+        return LevelProgress(self.level, sites, sites - remaining, local.pages_done, remaining * self.pages_per_site)
+
+    def _result(self, site: SiteFrontier[P], evidence: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"coverage": site.coverage(), **_findings_json(site.findings), "evidence": evidence}
+
+
+class SharedStateLost(RuntimeError):
+    """The crawl's state is gone from Redis: it cannot go on, and nothing may be exported as complete."""
+
+
+def _dump(result: dict[str, Any]) -> bytes:
+    return zlib.compress(json.dumps(result, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def _load(blob: bytes) -> SiteResult[Any]:
+    data = json.loads(zlib.decompress(blob))
+    return SiteResult(data["coverage"], _load_findings(data), data["evidence"])
+
+
+def _findings_json(findings: Findings[Any]) -> dict[str, Any]:
+    """What a site (or the seeding) found besides its pages, but its links to new sites (which
+    go to Redis apart, to build the next level)."""
+    return {"events": dict(findings.events), "too_deep": dict(findings.too_deep), "private": findings.private}
+
+
+def _load_findings(data: dict[str, Any]) -> Findings[Any]:
+    return Findings(Counter(data["events"]), {}, Counter(data["too_deep"]), dict(data["private"]))
