@@ -141,6 +141,12 @@ class DedupPipeline:
     async def close_spider(self) -> None:
         """Settle the held documents in read order, then send the kept ones to the feeds (none
         when the run stopped short of an answer it must not present as complete)."""
+        if self.evidence.shared_role == "helper":
+            return  # its sites went to Redis with their documents: the main releases them
+        if self.evidence.shared_role == "main" and not self.evidence.shared_complete and not self.evidence.incomplete:
+            self.evidence.incomplete = (
+                "the shared crawl is not read yet and goes on in Redis: rerun the same command to resume it"
+            )
         if self.evidence.incomplete:
             logger.error("No document released to the feeds: %s", self.evidence.incomplete)
             return

@@ -122,6 +122,8 @@ class Evidence:
         self.shared_role = ""
         #: Why the run stopped short of a complete answer it must not present as one (Redis lost).
         self.incomplete = ""
+        #: As the main of a shared crawl: every level is read and every site's results are here.
+        self.shared_complete = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

@@ -158,8 +158,6 @@ class SharedRun:
         crawl = SharedCrawl(client, crawl_id, worker, config.lease_seconds)
         try:
             if helper:
-                if settings.getdict("FEEDS"):
-                    raise SettingError("a helper exports nothing (the main writes the feeds): drop -o/-O")
                 return cls(config, crawl, True, True, _join(crawl, config), reads_start=False)
             published = {
                 "spider": spider,
@@ -174,13 +172,17 @@ class SharedRun:
             raise SettingError(str(exc)) from None
         seeded = resumed and crawl.status() is not Status.SEEDING
         if resumed:
+            # The main that died held sites: they go back to the queue now, not when their leases lapse.
+            crawl.reclaim("main@")
             logger.info("Resuming the shared crawl %r (%s)", crawl_id, config.shown)
         return cls(config, crawl, False, resumed, published, reads_start=not seeded)
 
     def apply(self, settings: BaseSettings) -> None:
-        """As a helper: take the main's settings (over any given here) and its equations file."""
+        """As a helper: take the main's settings (over any given here) and its equations file. A
+        helper's feeds (Scrapyd gives every job one) are never written: the main writes the crawl's."""
         for name, value in self.arguments["settings"].items():
             settings.set(name, value, "cmdline")
+        settings.set("FEED_STORE_EMPTY", False, "cmdline")
         queries = self.arguments.get("queries")
         if queries:
             handle, path = tempfile.mkstemp(prefix="watch-queries-", suffix=".txt")
@@ -239,6 +241,7 @@ class SharedScopeMiddleware(ScopeMiddleware):
         super().__init__(crawler, config)
         self._pending: dict[str, int] = {}  # site -> documents still in the item pipelines
         self._seeded = not run.reads_start
+        self._started = False  # the spider's start (its seeds, or its start page) is consumed
         self._done = False
         self._unreachable_since: float | None = None
         self._loop = LoopingCall(self._tick)
@@ -289,6 +292,7 @@ class SharedScopeMiddleware(ScopeMiddleware):
         if self.run.reads_start:
             async for obj in super().process_start(start):
                 yield obj
+        self._started = True
 
     async def process_spider_output(self, response: Any, result: Any) -> Any:
         async for obj in super().process_spider_output(response, self._counted(result)):
@@ -339,6 +343,8 @@ class SharedScopeMiddleware(ScopeMiddleware):
             return True
         try:
             if not self._seeded:
+                if not self._ready_to_seed():
+                    return False
                 self._seed()
             self._commit_ready()
             if self.scope.held:
@@ -362,7 +368,15 @@ class SharedScopeMiddleware(ScopeMiddleware):
         self._done = True
         if not self.run.helper and outcome is Status.ASSEMBLING:
             self._assemble()
+            evidence_of(self.crawler).shared_complete = True
         return True
+
+    def _ready_to_seed(self) -> bool:
+        """The start page (if any) is read, its document left the pipelines, every seed is known."""
+        level_zero = self.scope.level_zero_sites()
+        return self._started and self.scope.sites_finished(level_zero) and not any(
+            self._pending.get(name) for name in level_zero
+        )
 
     def _seed(self) -> None:
         """As the main, once the start page is read: commit it with the seeds; level 1 begins."""

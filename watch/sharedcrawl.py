@@ -355,6 +355,17 @@ class SharedCrawl:
             args += [site, token]
         return {site.decode() for site in self._renew(args=args)}
 
+    def reclaim(self, worker_prefix: str) -> int:
+        """Put back in the queue every site leased by a worker whose name starts with
+        ``worker_prefix`` (a main that died, now rerun); return how many."""
+        reclaimed = 0
+        for name in self.client.zrange(self.prefix + "leases", 0, -1):
+            site = name.decode()
+            token = self.client.get(self.prefix + "lease:" + site)
+            if token is not None and token.decode().startswith(worker_prefix):
+                reclaimed += self.release(site, token.decode())
+        return reclaimed
+
     def release(self, site: str, token: str) -> bool:
         """Give a held site back to the queue, unread."""
         return bool(self._release(args=[self.prefix, site, token]))

@@ -25,6 +25,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic
 
+from redis.exceptions import RedisError
+
 from watch.scope import CrawlScope, Entry, Findings, LevelProgress, P, RedirectRefused, Release, SiteFrontier, SlotKey
 from watch.sharedcrawl import SiteInfo, SiteWork, Status
 from watch.urls import crawl_target, site_of
@@ -89,6 +91,10 @@ class SharedScope(CrawlScope[P]):
     def held(self) -> dict[str, SiteWork]:
         """The sites this process holds, with their lease tokens."""
         return self._held
+
+    def sites_finished(self, names: list[str]) -> bool:
+        """Whether every page of these local sites has finished."""
+        return all(self._sites[name].done for name in names)
 
     def level_zero_sites(self) -> list[str]:
         """The start page's site, as the main holds it before seeding (none for a list of sites)."""
@@ -229,10 +235,14 @@ class SharedScope(CrawlScope[P]):
         }
 
     def progress(self) -> LevelProgress:
-        """The level being read, across every process (pages: this process's)."""
+        """The level being read, across every process (pages: this process's); this process's
+        alone while Redis does not answer."""
         local = super().progress()
-        sites = self.shared.counters().get(f"sites_level_{self.level}", local.sites)
-        remaining = self.shared.remaining()
+        try:
+            sites = self.shared.counters().get(f"sites_level_{self.level}", local.sites)
+            remaining = self.shared.remaining()
+        except RedisError:
+            return local
         return LevelProgress(self.level, sites, sites - remaining, local.pages_done, remaining * self.pages_per_site)
 
     def _result(self, site: SiteFrontier[P], evidence: list[dict[str, Any]]) -> dict[str, Any]:
