@@ -18,7 +18,6 @@ COMMANDS_MODULE = "spiders.commands"  # custom commands (`scrapy equation`)
 USER_AGENT = "watch/0.2 (web monitoring crawler)"  # the spider adds "; +WATCH_CONTACT" when a contact is set
 WATCH_CONTACT = ""  # how a site owner reaches you (mailto:… or https://…), named in the User-Agent
 ROBOTSTXT_OBEY = True  # DESIGN §2: robots.txt is obeyed
-ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"  # protego: the maintained parser
 
 # Offline-safe start: Scrapy's cookie module builds a tldextract object, at import, that downloads
 # the public-suffix list on first use. tldextract reads this variable when that object is built
@@ -29,9 +28,7 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 CONCURRENT_REQUESTS = 32  # across all sites
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # per site: few at once
 CONCURRENT_ITEMS = 8  # output workers per page: a page yields one document (Scrapy's 100 cost CPU for nothing)
-DOWNLOAD_DELAY = 0.0  # AutoThrottle adapts the delay per site; robots.txt Crawl-delay is a floor
 AUTOTHROTTLE_ENABLED = True  # polite by default (tests, the demo and benchmarks switch it off explicitly)
-AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # average parallel requests per site under AutoThrottle
 AUTOTHROTTLE_START_DELAY = 1.0  # first delay per site under AutoThrottle (Scrapy's 5 s is long for 10 pages)
 AUTOTHROTTLE_MAX_DELAY = 30.0  # a slow site is waited for, up to this delay between its requests
 DOWNLOAD_TIMEOUT = 30  # seconds before a page counts as a download error
@@ -45,7 +42,6 @@ REMOTE_CONTROL_ENABLED = False  # nor Scrapy's remote-control HTTP server
 RETRY_HTTP_CODES = [408, 429, 503, 504, 522, 524]  # only "try later" answers; a 500 or 502 page is read once
 
 # Breadth-first order: lower depth first, FIFO queues (DESIGN §2).
-DEPTH_LIMIT = 0  # page depth is not limited: scope is levels of sites x pages per site
 DEPTH_PRIORITY = 1  # a page one hop deeper waits behind the shallower ones
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"  # first in, first out: link order
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"  # first in, first out: link order

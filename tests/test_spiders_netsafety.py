@@ -27,13 +27,13 @@ def _middleware(**settings: object) -> NetworkSafetyMiddleware:
 def test_requests_to_refused_hosts_are_stopped_and_counted(url: str) -> None:
     middleware = _middleware()
     with pytest.raises(PrivateAddressRefused) as refused:
-        middleware.process_request(Request(url), None)
+        middleware.process_request(Request(url))
     kind = refused.value.refusal.kind
     assert middleware.stats.get_value(f"watch/safety/refused/{kind}") == 1
 
 
 def test_public_requests_pass() -> None:
-    assert _middleware().process_request(Request("https://blog.example/post"), None) is None
+    assert _middleware().process_request(Request("https://blog.example/post")) is None
 
 
 def test_switched_off_when_private_networks_are_allowed() -> None:

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import REPO
-from watch.query import DocumentWords, QuerySet, compile_query
+from watch.query import DocumentWords, compile_query
 from watch.query.nearmiss import NearMissCollector
 from watch.report import (
     SCHEMA_VERSION,
@@ -37,7 +37,6 @@ from watch.report import (
     TermEvidence,
     TermTally,
     build_report,
-    equation_terms,
     main,
     near_misses_from,
     read_report,

@@ -35,9 +35,8 @@ from watch.query import QuerySet
 from watch.seeds import Seed
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
-    from watch.query import Term
 
 #: Version of the ``coverage.json`` layout; 1 was the unversioned layout of watch 0.1.
 SCHEMA_VERSION = 2

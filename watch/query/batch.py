@@ -36,7 +36,7 @@ from watch.query.circuit import FIRST_LEAF, Circuit, empty_rows, ones, set_bits
 from watch.query.terms import NEAR, PHRASE, PREFIX, WORD, Term
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
 
     from numpy.typing import NDArray
 
