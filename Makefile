@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(PY) -m bench.dedup
 	$(PY) -m bench.render
 	$(PY) -m bench.tokenize
+	$(PY) -m bench.fts5
 
 clean:
 	rm -rf $(VENV) results build dist *.egg-info

@@ -41,7 +41,7 @@ from mockweb.server import MockWeb, resource_key
 
 REPO = Path(__file__).resolve().parent.parent
 #: Files a crawl leaves in the results folder, in the order they are listed.
-_OUTPUTS = ("matches.jsonl", "matches.csv", "coverage.json", "seeds.csv", "near_misses.json")
+_OUTPUTS = ("matches.jsonl", "matches.csv", "coverage.json", "coverage.html", "seeds.csv", "near_misses.json")
 _LOG_TAIL = 25
 #: Documents listed on the terminal; the feeds hold them all.
 _LISTED = 20
