@@ -4,7 +4,7 @@ from setuptools import setup
 
 setup(
     name="watch",
-    version="0.1.0",
+    version="0.2.0",
     description="Web monitoring (veille) crawler: levels of sites x pages per site, search equations",
     packages=["watch", "watch.query", "spiders", "spiders.commands", "pipelines", "settings"],
     entry_points={"scrapy": ["settings = settings"]},

@@ -127,6 +127,8 @@ class WatchSpider(CrawlSpider):
     arguments: ClassVar[dict[str, Argument]] = COMMON_ARGUMENTS
     #: This process's part in a crawl shared through Redis, or ``None`` (one process).
     shared: SharedRun | None
+    #: The ``-a`` arguments as given (a helper: the main's).
+    given_arguments: dict[str, str]
     tracking: TrackingParameters
     #: Dotted path of the ``(tree) -> PageText`` function giving the searched text (``WATCH_TEXT_EXTRACTOR``).
     text_extractor: str
@@ -171,6 +173,8 @@ class WatchSpider(CrawlSpider):
             settings.set("WATCH_REDIS_URL", shared.config.shown, "cmdline")  # logged next, never with a password
         spider = super().from_crawler(crawler, *args, **parsed)
         spider.shared = shared
+        # As written, for the record (the coverage report's parameters).
+        spider.given_arguments = {name: str(value) for name, value in kwargs.items() if not name.startswith("_")}
         spider.tracking = TrackingParameters(crawler.settings.getlist("WATCH_URLS_TRACKING_PARAMETERS"))
         spider.text_extractor = crawler.settings.get("WATCH_TEXT_EXTRACTOR")
         spider.render = RenderConfig.from_settings(crawler.settings)

@@ -242,11 +242,7 @@ class Evidence:
     def _run(self, spider: Spider) -> RunParameters:
         stats = self.crawler.stats
         assert stats is not None
-        arguments = {
-            name: ",".join(value) if isinstance(value, list) else str(value)
-            for name in getattr(spider, "arguments", {})
-            if (value := getattr(spider, name, None)) is not None
-        }
+        arguments = dict(getattr(spider, "given_arguments", {}))
         render = self.crawler.settings.get("WATCH_RENDER")
         unavailable = stats.get_value("watch/render/unavailable")
         return RunParameters(
