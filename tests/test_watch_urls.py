@@ -12,6 +12,8 @@ from watch.urls import (
     DEFAULT_TRACKING_PARAMETERS,
     TrackingParameters,
     _canonicalize,
+    _crawl_target,
+    crawl_target,
     canonicalize,
     is_crawlable,
     site_of,
@@ -154,3 +156,15 @@ def test_canonicalize_short_cut_on_real_links() -> None:
             assert canonicalize(link.url) == _canonicalize(link.url), link.url
             checked += 1
     assert checked > 1000
+
+
+@given(
+    st.sampled_from(["http", "https", "HTTP", "ftp", "mailto"]),
+    st.sampled_from(["://", ":", "//"]),
+    st.from_regex(r"[a-zA-Z0-9@\[\]:.-]{0,20}", fullmatch=True),
+    st.sampled_from(["", ":80", ":443", ":8080", ":0", ":99999", ":x"]),
+    st.text(alphabet="/?#aZ09 .:@%é\t", max_size=12),
+)
+def test_crawl_target_short_cut_gives_urlsplit_answer(scheme: str, sep: str, host: str, port: str, rest: str) -> None:
+    url = f"{scheme}{sep}{host}{port}{rest}"
+    assert crawl_target(url) == _crawl_target(url)

@@ -447,9 +447,12 @@ class CrawlScope(Generic[P]):
         """
         source = self._sites[key.site]
         target = crawl_target(target_url)
-        if target is not None and self._refused(target.host, source.findings):
+        if target is None:
+            source.events["redirect_refused"] += 1
+            raise RedirectRefused(target_url, "not_crawlable")
+        if self._refused(target.host, source.findings):
             raise RedirectRefused(target_url, "private_address")
-        name = site_of(target_url)
+        name = target.site
         if name == key.site:
             source.mark_known(target_url)
             return None
@@ -599,7 +602,8 @@ def entering_order(entries: dict[str, list[Entry[P]]]) -> list[tuple[str, list[E
 
 class RedirectRefused(Exception):
     """A redirect that the scope does not follow; ``reason``: ``budget_full`` (the target site has
-    no room), ``already_read`` (the target page was read) or ``private_address``."""
+    no room), ``already_read`` (the target page was read), ``private_address`` or ``not_crawlable``
+    (not an http(s) URL watch can read)."""
 
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(f"redirect to {url} refused ({reason})")
