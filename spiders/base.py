@@ -265,8 +265,9 @@ class WatchSpider(CrawlSpider):
             return
         stats = self.crawler.stats
         assert stats is not None
-        for outcome, _ in faults:
+        for outcome, note in faults:
             stats.inc_value(f"watch/faults/{outcome.value}")
+            logger.info("Page fault (%s), read all the same: %s (%s)", outcome.value, response.url, note)
         notes = [note for _, note in faults]
         if response.meta.get(PAGE_NOTE_KEY):
             notes.append(response.meta[PAGE_NOTE_KEY])
@@ -345,7 +346,6 @@ class WatchSpider(CrawlSpider):
             stats.inc_value(f"watch/pdf/{exc.kind}")
             stats.inc_value("watch/pages/unreadable")
             self._fault(response, Outcome.UNREADABLE, f"PDF not read ({exc.kind}): {exc}")
-            logger.info("PDF not read (%s): %s: %s; counted under watch/pdf/%s", exc.kind, response.url, exc, exc.kind)
             return None
         except Exception:
             stats.inc_value("watch/pages/unreadable")
@@ -368,10 +368,11 @@ class WatchSpider(CrawlSpider):
         response.meta[PAGE_NOTE_KEY] = note
 
     def _fault(self, response: Response, fault: Outcome, note: str = "") -> None:
-        """Count a fault of the page under ``watch/faults/<kind>``, and make it the page's outcome."""
+        """Count and log a fault of the page (``watch/faults/<kind>``), and make it the page's outcome."""
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value(f"watch/faults/{fault.value}")
+        logger.info("Page fault (%s): %s%s", fault.value, response.url, f" ({note})" if note else "")
         self._note(response, fault.value, note)
 
     def _document(self, response: Response, page: PageAnalysis, content_type: str | None = None) -> Document:
