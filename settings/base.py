@@ -39,7 +39,7 @@ REDIRECT_MAX_TIMES = 5  # a redirect chain longer than this is an error
 COOKIES_ENABLED = False  # monitoring reads public pages; cookies only add per-visit noise
 TELNETCONSOLE_ENABLED = False  # no listening socket on a monitoring host
 REMOTE_CONTROL_ENABLED = False  # nor Scrapy's remote-control HTTP server
-RETRY_HTTP_CODES = [408, 429, 503, 504, 522, 524]  # only "try later" answers; a 500 or 502 page is read once
+RETRY_HTTP_CODES = [500, 503, 504, 522, 524, 408, 429]  # server errors and "try later" answers, retried RETRY_TIMES (a 502, a gateway saying the site is unreachable, is not); a 5xx still failing is a server_error
 
 # Breadth-first order: lower depth first, FIFO queues (DESIGN §2).
 DEPTH_PRIORITY = 1  # a page one hop deeper waits behind the shallower ones
@@ -56,7 +56,10 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.netsafety.NetworkSafetyMiddleware": 40,  # before robots.txt: a refused host gets no request at all
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "spiders.robots.WatchRobotsTxtMiddleware": 100,  # the same, with a refusal the scope recognises by type
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "spiders.redirects.RedirectMiddleware": 600,  # Scrapy's, with redirect loops and non-http targets made page faults
     "spiders.render.RenderMiddleware": 950,  # next to the downloader: a failed render falls back before Retry sees it
+    "spiders.encoding.UndeclaredEncodingMiddleware": 955,  # after the PDF test: a page declaring no charset is UTF-8, else windows-1252
     "spiders.pdf.DocumentTypeMiddleware": 960,  # the bytes decide: a PDF served as text/html is a PDF
 }
 EXTENSIONS = {
@@ -79,7 +82,8 @@ WATCH_SCOPE_PAGES_PER_SITE = 10  # distinct pages read per site, breadth-first f
 WATCH_EXPERTBLOGS_START_URL = ""  # the portal page listing expert blogs (-a start_url=...); no built-in address
 WATCH_EXPERTBLOGS_SEED_CSS = ""  # CSS selector of the blog list on the portal page ("" = main-content heuristics)
 WATCH_EXPERTBLOGS_SEED_EXTRACTOR = "watch.seeds.extract_seeds"  # (html, url, css) -> SeedList; swap for an odd portal
-WATCH_TEXT_EXTRACTOR = "watch.text.visible_text"  # (lxml.html tree) -> PageText(title, text, lang): the searched text; reads, never modifies, the shared tree
+WATCH_TEXT_EXTRACTOR = "watch.text.visible_text"  # (lxml.html tree, *, max_chars) -> PageText(title, text, lang, truncated): the searched text; reads, never modifies, the shared tree
+WATCH_TEXT_MAX_CHARS = 1_000_000  # characters of a page's text analysed, searched and exported (about 300 printed pages); beyond, the page is text_truncated
 WATCH_EXPORT_TEXT = False  # export each document's full visible text (-a with_text=1)
 WATCH_REPORT_DIR = ""  # folder for coverage.json/.html, seeds.csv, near_misses.json ("" = the first feed's folder, else results/)
 WATCH_PROGRESS_INTERVAL = 10.0  # seconds between two progress lines in the log (0: none)

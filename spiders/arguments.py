@@ -90,6 +90,50 @@ def boolean(text: str) -> bool:
     raise ValueError("expected 1 or 0 (also true/false, yes/no)")
 
 
+def setting_boolean(text: str) -> bool:
+    """A boolean setting as Scrapy's ``getbool`` reads it: a whole number (0 is false), ``True``,
+    ``true``, ``False`` or ``false``.
+
+    >>> setting_boolean("1"), setting_boolean("False"), setting_boolean("true")
+    (True, False, True)
+    """
+    try:
+        return bool(int(text))
+    except ValueError:
+        if text in {"True", "true", "False", "false"}:
+            return text.lower() == "true"
+    raise ValueError("expected 1 or 0 (also True/False, true/false)")
+
+
+def number(minimum: float) -> Callable[[str], float]:
+    """A parser for numbers (decimals allowed) of at least ``minimum``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text.strip())
+        except ValueError:
+            raise ValueError(f"expected a number >= {minimum:g}") from None
+        if not value >= minimum:  # NaN too
+            raise ValueError(f"expected a number >= {minimum:g}")
+        return value
+
+    return parse
+
+
+def optional(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A parser that takes the empty text (a setting's "none") as it is, and anything else as
+    ``parse`` does.
+
+    >>> optional(http_url)(""), optional(http_url)("https://a.test/")
+    ('', 'https://a.test/')
+    """
+
+    def parse_optional(text: str) -> Any:
+        return text if not text.strip() else parse(text)
+
+    return parse_optional
+
+
 def choice(*options: str) -> Callable[[str], str]:
     """A parser that accepts one of ``options`` (case-insensitive)."""
 
@@ -149,6 +193,26 @@ def seed_list_file(text: str) -> Path:
     return path
 
 
+def folder(text: str) -> Path:
+    """A folder path: an existing folder, or a path where one can be made (nothing is there)."""
+    path = Path(text.strip()).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ValueError("expected a folder (this is a file)")
+    return path
+
+
+def contact(text: str) -> str:
+    """How a site owner reaches the crawl's operator: a ``mailto:`` address or an http(s) URL.
+
+    >>> contact("mailto:veille@example.org"), contact("https://example.org/bot")
+    ('mailto:veille@example.org', 'https://example.org/bot')
+    """
+    value = text.strip()
+    if (value.startswith("mailto:") and "@" in value and not any(c.isspace() for c in value)) or is_crawlable(value):
+        return value
+    raise ValueError("expected mailto:ADDRESS or an http(s) URL")
+
+
 def new_or_existing_file(text: str) -> Path:
     """A file path whose folder exists (the file itself may not exist yet)."""
     path = Path(text.strip()).expanduser()
@@ -191,6 +255,8 @@ def equations_file(text: str) -> Path:
         QuerySet.from_file(path)
     except QuerySyntaxError as exc:
         raise ArgumentError(str(exc), _pointer(exc)) from None
+    except OSError as exc:
+        raise ValueError(f"cannot read it ({exc.strerror or exc}): expected a UTF-8 file of 'name: equation' lines") from None
     return path
 
 
@@ -221,16 +287,31 @@ def dotted_path(text: str) -> str:
     return text
 
 
-#: watch's own settings whose values a user may set with ``-s``, checked like arguments.
+#: watch's own settings whose values a user may set with ``-s``, checked like arguments. The
+#: rendering settings (``WATCH_RENDER*``, ``WATCH_CHROMIUM_PATH``) are checked by
+#: :class:`spiders.render.RenderConfig`; ``WATCH_URLS_TRACKING_PARAMETERS`` is any list of names.
 CHECKED_SETTINGS: dict[str, Callable[[str], Any]] = {
+    "WATCH_CONTACT": optional(contact),
+    "WATCH_ALLOW_PRIVATE_NETWORKS": setting_boolean,
+    "WATCH_ROBOTS_CRAWL_DELAY": setting_boolean,
+    "WATCH_ROBOTS_MAX_CRAWL_DELAY": number(0),
     "WATCH_SCOPE_SITE_DEPTH": whole_number(0),
     "WATCH_SCOPE_PAGES_PER_SITE": whole_number(1),
-    "WATCH_STATE_CHANGES": choice("all", "new", "changed"),
-    "WATCH_DEDUP_NEAR_DISTANCE": whole_number(0, 31),
+    "WATCH_EXPERTBLOGS_START_URL": optional(http_url),
+    "WATCH_EXPERTBLOGS_SEED_CSS": optional(css_selector),
+    "WATCH_EXPERTBLOGS_SEED_EXTRACTOR": dotted_path,
+    "WATCH_TEXT_EXTRACTOR": dotted_path,
+    "WATCH_TEXT_MAX_CHARS": whole_number(1),
+    "WATCH_EXPORT_TEXT": setting_boolean,
+    "WATCH_REPORT_DIR": optional(folder),
+    "WATCH_QUERY": optional(equation),
+    "WATCH_QUERIES_FILE": optional(equations_file),
     "WATCH_MATCH_SNIPPETS_PER_TERM": whole_number(0),
     "WATCH_MATCH_SNIPPET_WIDTH": whole_number(40),
-    "WATCH_TEXT_EXTRACTOR": dotted_path,
-    "WATCH_EXPERTBLOGS_SEED_EXTRACTOR": dotted_path,
+    "WATCH_DEDUP_NEAR_DISTANCE": whole_number(0, 31),
+    "WATCH_DEDUP_NEAR_DROP": setting_boolean,
+    "WATCH_STATE_PATH": optional(state_file),
+    "WATCH_STATE_CHANGES": choice("all", "new", "changed"),
     "WATCH_PDF_MAX_PAGES": whole_number(1),
     "WATCH_PDF_MAX_CHARS": whole_number(1),
     "WATCH_PDF_MAX_STREAM_BYTES": whole_number(1),
@@ -252,6 +333,8 @@ def check_settings(settings: BaseSettings, arguments: Mapping[str, Any] | None =
         value = settings.get(name)
         try:
             parse(str(value))
+        except ArgumentError as exc:
+            raise ArgumentError(f"invalid setting {name}={value!r}: {exc}", exc.detail) from None
         except ValueError as exc:
             raise ArgumentError(f"invalid setting {name}={value!r}: {exc}") from None
     try:

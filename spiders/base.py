@@ -63,9 +63,10 @@ from watch.analysis import analyse_page, analyse_pdf
 from watch.document import EXPORT_FIELDS, EXPORT_FIELDS_WITH_TEXT, Document
 from watch.pdf import PdfError
 from watch.render import added_text
+from watch.report import Outcome
 from watch.seeds import Seed
 from watch.shell import shell_verdict
-from watch.text import parse_html
+from watch.text import decoding_replaced, looks_binary, parse_html
 from watch.urls import TrackingParameters, canonicalize, site_of
 
 if TYPE_CHECKING:
@@ -113,6 +114,8 @@ COMMON_ARGUMENTS: dict[str, Argument] = {
 #: Response meta of a plain page read again in the browser: its links are not followed (those
 #: of the rendered page will be).
 _READING_AGAIN = "watch_reading_again"
+#: Page kinds whose links are not followed: answers that hold no web page.
+_NO_LINKS = frozenset({Outcome.EMPTY.value, Outcome.NOT_TEXT.value})
 #: Meta keys that downloader middlewares set for one download, not copied to the page's second
 #: reading (Scrapy's MetaCopyDetectionMiddleware warns about them).
 _ONE_DOWNLOAD = frozenset(
@@ -130,8 +133,11 @@ class WatchSpider(CrawlSpider):
     #: The ``-a`` arguments as given (a helper: the main's).
     given_arguments: dict[str, str]
     tracking: TrackingParameters
-    #: Dotted path of the ``(tree) -> PageText`` function giving the searched text (``WATCH_TEXT_EXTRACTOR``).
+    #: Dotted path of the ``(tree, *, max_chars) -> PageText`` function giving the searched text
+    #: (``WATCH_TEXT_EXTRACTOR``).
     text_extractor: str
+    #: Characters of a page's text read at most (``WATCH_TEXT_MAX_CHARS``).
+    text_max_chars: int
     #: How pages are rendered (``render`` argument, ``WATCH_RENDER*`` settings).
     render: RenderConfig
     #: Why this crawl has no browser to render with (``None``: it has one, or never renders).
@@ -177,6 +183,7 @@ class WatchSpider(CrawlSpider):
         spider.given_arguments = {name: str(value) for name, value in kwargs.items() if not name.startswith("_")}
         spider.tracking = TrackingParameters(crawler.settings.getlist("WATCH_URLS_TRACKING_PARAMETERS"))
         spider.text_extractor = crawler.settings.get("WATCH_TEXT_EXTRACTOR")
+        spider.text_max_chars = crawler.settings.getint("WATCH_TEXT_MAX_CHARS")
         spider.render = RenderConfig.from_settings(crawler.settings)
         spider.browser_problem = spider.render.browser_problem()
         spider.pdf_limits = pdf_limits(crawler.settings)
@@ -210,29 +217,51 @@ class WatchSpider(CrawlSpider):
         under ``render=auto``, a request to read it again in the browser instead (its links are
         then those of the rendered page). How the page was read is left in its meta for the
         scope (:data:`spiders.scope.PAGE_KIND_KEY`), hence for the coverage report.
+
+        What went wrong on the server's side is a fault (:class:`watch.report.Outcome`), counted
+        under ``watch/faults/<kind>`` and the page's outcome: a server error (5xx, after the
+        retries), an empty answer, binary bytes served as a web page (judged on the first
+        kilobyte, before any parse) and a page that cannot be parsed give no document; a page
+        whose bytes its charset cannot decode (``bad_charset``) or whose text is longer than
+        ``WATCH_TEXT_MAX_CHARS`` (``text_truncated``) is a document all the same.
         """
         stats = self.crawler.stats
         assert stats is not None
-        if not 200 <= response.status < 300:
-            stats.inc_value(f"watch/pages/status/{response.status}")
+        status = response.status
+        if not 200 <= status < 300:
+            stats.inc_value(f"watch/pages/status/{status}")
+            if status >= 500:
+                retries = response.meta.get("retry_times", 0)
+                self._fault(response, Outcome.SERVER_ERROR, f"retried {retries} time(s)" if retries else "")
+            return
+        body = response.body
+        if not body or body.isspace():
+            stats.inc_value(f"watch/pages/status/{status}")
+            stats.inc_value("watch/pages/empty")
+            self._fault(response, Outcome.EMPTY)
             return
         if is_pdf(response):
-            stats.inc_value(f"watch/pages/status/{response.status}")
+            stats.inc_value(f"watch/pages/status/{status}")
             document = await self._read_pdf(response)
             if document is not None:
                 yield document
             return
         if not isinstance(response, HtmlResponse):
-            stats.inc_value(f"watch/pages/status/{response.status}")
+            stats.inc_value(f"watch/pages/status/{status}")
             stats.inc_value("watch/pages/not_html")
-            self._note(response, "not_html", response.headers.get("Content-Type", b"").decode("latin-1"))
+            self._note(response, "not_html", _content_type(response))
+            return
+        if looks_binary(body, response.encoding):
+            stats.inc_value(f"watch/pages/status/{status}")
+            stats.inc_value("watch/pages/not_text")
+            self._fault(response, Outcome.NOT_TEXT, _content_type(response))
             return
         try:
-            page = analyse_page(response.selector.root, response.url, self.text_extractor)
+            page = analyse_page(response.selector.root, response.url, self.text_extractor, self.text_max_chars)
         except Exception:
-            stats.inc_value(f"watch/pages/status/{response.status}")
+            stats.inc_value(f"watch/pages/status/{status}")
             stats.inc_value("watch/pages/unreadable")
-            self._note(response, "unreadable")
+            self._fault(response, Outcome.UNREADABLE)
             logger.exception("Could not read %s; counted under watch/pages/unreadable", response.url)
             return
         if "playwright" in response.flags:
@@ -242,12 +271,39 @@ class WatchSpider(CrawlSpider):
             if again is not None:
                 yield again
                 return
-        stats.inc_value(f"watch/pages/status/{response.status}")
+        self._text_faults(response, page)
+        stats.inc_value(f"watch/pages/status/{status}")
         stats.inc_value("watch/pages/documents")
         yield self._document(response, page)
 
+    def _text_faults(self, response: HtmlResponse, page: PageAnalysis) -> None:
+        """Count what is wrong with the text of a page read as a document (its charset, its size);
+        the first fault becomes the page's outcome, the others join its note."""
+        faults: list[tuple[Outcome, str]] = []
+        if decoding_replaced(response.body, response.text, response.encoding):
+            faults.append((Outcome.BAD_CHARSET, f"bytes {response.encoding} cannot decode were replaced"))
+        if page.truncated:
+            faults.append((Outcome.TEXT_TRUNCATED, f"text cut at {self.text_max_chars:,} characters"))
+        if not faults:
+            return
+        stats = self.crawler.stats
+        assert stats is not None
+        for outcome, note in faults:
+            stats.inc_value(f"watch/faults/{outcome.value}")
+            logger.info("Page fault (%s), read all the same: %s (%s)", outcome.value, response.url, note)
+        notes = [note for _, note in faults]
+        if response.meta.get(PAGE_NOTE_KEY):
+            notes.append(response.meta[PAGE_NOTE_KEY])
+        self._note(response, faults[0][0].value, "; ".join(notes))
+
     def _requests_to_follow(self, response: Response) -> Iterable[Request | None]:
-        if response.meta.get(_READING_AGAIN):
+        # A page read again follows the links of its second reading; an error page, an empty or
+        # binary answer has none the scope would take (and binary bytes are not parsed for them).
+        if (
+            response.meta.get(_READING_AGAIN)
+            or not 200 <= response.status < 300
+            or response.meta.get(PAGE_KIND_KEY) in _NO_LINKS
+        ):
             return ()
         return super()._requests_to_follow(response)
 
@@ -293,7 +349,7 @@ class WatchSpider(CrawlSpider):
             plain = response.meta.get(PLAIN_TEXT_KEY, "")
         else:  # went straight to the browser: the HTML the server sent tells what the scripts added
             tree = parse_html(response.meta.get(RAW_HTML_KEY) or "<html></html>")
-            plain = load_object(self.text_extractor)(tree).text
+            plain = load_object(self.text_extractor)(tree, max_chars=self.text_max_chars).text
             because = shell_verdict(tree, plain, self.render.shell).because
         added = added_text(plain, text)
         stats.inc_value("watch/render/added_chars", added)
@@ -312,12 +368,11 @@ class WatchSpider(CrawlSpider):
         except PdfError as exc:
             stats.inc_value(f"watch/pdf/{exc.kind}")
             stats.inc_value("watch/pages/unreadable")
-            self._note(response, "unreadable", f"PDF not read ({exc.kind}): {exc}")
-            logger.info("PDF not read (%s): %s: %s; counted under watch/pdf/%s", exc.kind, response.url, exc, exc.kind)
+            self._fault(response, Outcome.UNREADABLE, f"PDF not read ({exc.kind}): {exc}")
             return None
         except Exception:
             stats.inc_value("watch/pages/unreadable")
-            self._note(response, "unreadable", "PDF not read: unexpected error")
+            self._fault(response, Outcome.UNREADABLE, "PDF not read: unexpected error")
             logger.exception("Could not read the PDF %s; counted under watch/pages/unreadable", response.url)
             return None
         stats.inc_value("watch/pdf/read")
@@ -335,10 +390,18 @@ class WatchSpider(CrawlSpider):
         response.meta[PAGE_KIND_KEY] = kind
         response.meta[PAGE_NOTE_KEY] = note
 
+    def _fault(self, response: Response, fault: Outcome, note: str = "") -> None:
+        """Count and log a fault of the page (``watch/faults/<kind>``), and make it the page's outcome."""
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(f"watch/faults/{fault.value}")
+        logger.info("Page fault (%s): %s%s", fault.value, response.url, f" ({note})" if note else "")
+        self._note(response, fault.value, note)
+
     def _document(self, response: Response, page: PageAnalysis, content_type: str | None = None) -> Document:
         referer = response.request.headers.get("Referer", b"") if response.request else b""
         if content_type is None:
-            content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+            content_type = _content_type(response)
         return Document(
             url=response.url,
             canonical_url=canonicalize(response.url, self.tracking),
@@ -391,3 +454,6 @@ class WatchSpider(CrawlSpider):
         stats.set_value("watch/error", message)
         raise CloseSpider(reason)
 
+
+def _content_type(response: Response) -> str:
+    return response.headers.get("Content-Type", b"").decode("latin-1")

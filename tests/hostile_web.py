@@ -5,21 +5,24 @@ links the faulty URL(s) and then ``/after`` (healthy), so a crawl that survives 
 the page behind it. Every healthy page holds a word no other page holds, so a test can check that
 each one was exported, with its text. The sites are all seeds (level 1) of a ``sites`` crawl.
 
-=======================  ====================================================================
-fault kind               what the server does
-=======================  ====================================================================
-server_error             500, and 503 (a "try later" answer, retried)
-connection_reset         sends 10 kB of a 200 kB body, then a TCP reset
-timeout                  answers after the download timeout; trickles a body slower than it
-body_too_large           an endless body; a Content-Length over ``DOWNLOAD_MAXSIZE``
-decompression_too_large  2 MB of gzip that inflate to 2 GiB (a gzip bomb)
-not_text                 random bytes labelled ``text/html``
-bad_charset              cp1252 bytes labelled UTF-8 (the page is healthy otherwise)
-redirect_loop            a → b → a; a chain of 12 redirects (more than ``REDIRECT_MAX_TIMES``)
-redirect_scheme          redirects to ``file://`` and ``ftp://``
-empty                    an empty 200
-text_truncated           a 12 MB page of text (healthy: its word is at the start)
-=======================  ====================================================================
+The fault kinds are the crawler's (:class:`watch.report.Outcome` keys, counted under
+``watch/faults/<kind>`` and listed by kind in the coverage report):
+
+==================  ========================================================================
+fault kind          what the server does
+==================  ========================================================================
+server_error        500 and 503, each retried once
+connection_reset    sends 10 kB of a 200 kB body, then a TCP reset
+timeout             answers after the download timeout; trickles a body slower than it
+too_large           an endless body; a Content-Length over ``DOWNLOAD_MAXSIZE``
+decompression_bomb  2 MB of gzip that inflate to 2 GiB (a gzip bomb)
+not_text            random bytes labelled ``text/html``
+bad_charset         cp1252 bytes labelled UTF-8 (the page is healthy otherwise)
+redirect_loop       a → b → a; a chain of 12 redirects (more than ``REDIRECT_MAX_TIMES``)
+redirect_not_http   redirects to ``file://`` and ``ftp://``
+empty               an empty 200
+text_truncated      a 12 MB page of text (healthy: its word is at the start)
+==================  ========================================================================
 
 Healthy but awkward: a page with 10,000 links, broken HTML, a page without any charset.
 """
@@ -39,9 +42,8 @@ from mockweb.server import Stream
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-#: The download timeout (seconds) the hostile crawl runs with: the slow answers outlast it. Not
-#: shorter: while the analysed text is not capped, reading the 12 MB page holds Scrapy's reactor
-#: for about 10 s on a busy machine, and pages in flight meanwhile would time out too.
+#: The download timeout (seconds) the hostile crawl runs with: the slow answers outlast it, and
+#: pages in flight while the 12 MB page is read (about a second) do not.
 DOWNLOAD_TIMEOUT = 10
 #: Scrapy's and watch's ``DOWNLOAD_MAXSIZE`` (16 MiB): the large bodies exceed it.
 DOWNLOAD_MAXSIZE = 16 * 2**20
@@ -142,15 +144,15 @@ def build_hostile_web() -> HostileWeb:
         "trickle": ("timeout", Resource(stream=Stream(b"<p>drip</p>\n", interval=0.5))),
     })  # fmt: skip
     web.site("large.test", {
-        "endless": ("body_too_large", Resource(stream=Stream(b"<p>more</p>\n" * 5000))),
+        "endless": ("too_large", Resource(stream=Stream(b"<p>more</p>\n" * 5000))),
         "declared": (
-            "body_too_large",
+            "too_large",
             Resource(stream=Stream(b"x" * 2**16, count=DOWNLOAD_MAXSIZE // 2**16 + 16)),
         ),
     })  # fmt: skip
     web.site("bomb.test", {
         "fault": (
-            "decompression_too_large",
+            "decompression_bomb",
             Resource(gzip_bomb(2 * 2**30), headers=(("Content-Encoding", "gzip"),)),
         ),
     })  # fmt: skip
@@ -164,8 +166,8 @@ def build_hostile_web() -> HostileWeb:
     web.resources["http://loop.test/b"] = _moved("http://loop.test/a", 302)
     web.resources["http://loop.test/chain/13"] = Resource(page("End of the chain", ["Never reached."]))
     web.site("scheme.test", {
-        "file": ("redirect_scheme", _moved("file:///etc/passwd")),
-        "ftp": ("redirect_scheme", _moved("ftp://ftp.scheme.test/pub/file.txt")),
+        "file": ("redirect_not_http", _moved("file:///etc/passwd")),
+        "ftp": ("redirect_not_http", _moved("ftp://ftp.scheme.test/pub/file.txt")),
     })  # fmt: skip
     web.site("empty.test", {"fault": ("empty", Resource(b""))})
     huge_word = next(web._words)

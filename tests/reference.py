@@ -18,6 +18,9 @@ The rules, as simulated here:
   robots.txt disallows is skipped without counting, every other URL is requested and counts,
   whatever its status, until ``pages_per_site`` have counted.
 - A same-site redirect is followed at once; the landing URL takes the slot.
+- An answer with a status Scrapy retries (``RETRY_HTTP_CODES``) is asked for again, ``RETRY_TIMES``
+  more times (the mock web always answers the same): the server sees the URL that many times,
+  and it counts once.
 - Links come only from 2xx HTML pages, in document order: same-site ones go to the end of the
   queue; one to a site without a level gives it level L+1 and becomes an entry URL of it, as
   does one to a site already given level L+1 in this round; others add nothing.
@@ -36,6 +39,7 @@ from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
 from mockweb import MockWeb
+from settings import base as project_settings
 from spiders.links import DENIED_EXTENSIONS
 from watch.urls import canonicalize, is_crawlable, site_of
 
@@ -47,6 +51,7 @@ if TYPE_CHECKING:
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _MAX_REDIRECTS = 20
+_RETRIED_STATUSES = frozenset(project_settings.RETRY_HTTP_CODES)
 
 
 @dataclass
@@ -155,8 +160,9 @@ class _Simulation:
     ) -> tuple[str, Resource]:
         """Request ``url``, following same-site redirects; return the final URL and answer."""
         for _ in range(_MAX_REDIRECTS):
-            requested.append(canonicalize(url))
             resource = self.web.resolve(url)
+            retries = project_settings.RETRY_TIMES if resource.status in _RETRIED_STATUSES else 0
+            requested.extend([canonicalize(url)] * (1 + retries))
             location = dict(resource.headers).get("Location")
             if resource.status not in _REDIRECT_STATUSES or location is None:
                 return url, resource

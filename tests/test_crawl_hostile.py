@@ -1,10 +1,9 @@
 """End to end: a real ``scrapy crawl`` of the hostile web (:mod:`tests.hostile_web`, issue 9 item 3).
 
-The crawl must complete, export every healthy page with its text, and keep its memory bounded
-whatever the web throws at it. The tests marked ``xfail`` state what the crawler does not do yet:
-count every fault under ``watch/faults/<kind>`` and in the coverage report, cap the analysed text
-(``WATCH_TEXT_MAX_CHARS``), retry a 500 once; they turn into failures (strict xfail) the day it does,
-so that their marks are removed.
+The crawl must complete, export every healthy page with its text, keep its memory bounded
+whatever the web throws at it, count every fault under ``watch/faults/<kind>`` and list it in the
+coverage report under the same kind, cap the analysed text (``WATCH_TEXT_MAX_CHARS``) and retry
+server errors once.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
+import lxml.html
 import pytest
 
 from tests.conftest import Crawler
@@ -27,10 +27,10 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 #: A generous bound on the crawl's peak RSS: a crawl that inflated the gzip bomb (2 GiB) or held
-#: the endless body would pass it; one that keeps its limits stays below (520 MB measured, with the 12 MB page's
-#: text held for export).
+#: the endless body would pass it; one that keeps its limits stays below (about 440 MB measured:
+#: 230 MB for the crawler at rest, about 140 MB while the 12 MB page is read).
 PEAK_RSS_BOUND_MB = 1024
-#: The analysed-text cap the crawler is to get (``WATCH_TEXT_MAX_CHARS``, proposed default).
+#: The analysed-text cap (``WATCH_TEXT_MAX_CHARS``, its default).
 TEXT_CAP = 1_000_000
 #: REDIRECT_MAX_TIMES of the project settings.
 MAX_REDIRECTS = 5
@@ -74,12 +74,6 @@ def test_every_healthy_page_is_exported_with_its_text(
         assert word in documents[url]["text"], url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crawler change: a page with no charset anywhere is read as windows-1252 (the WHATWG "
-    "default for Western pages); Scrapy 2.19 asks charset-normalizer, which reads this short "
-    "French page as mac-latin2",
-)
 def test_a_page_without_charset_is_read_as_windows_1252(hostile_run: CrawlRun) -> None:
     documents = {document["url"]: document for document in hostile_run.feed()}
     assert "Qualité élevée" in documents["http://nocharset.test/"]["text"]
@@ -110,10 +104,6 @@ def test_faults_are_met_and_survived(hostile_run: CrawlRun, hostile_web: Hostile
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crawler change: count each fault under watch/faults/<kind> (spiders/, pipelines/)",
-)
 def test_every_fault_is_counted_in_the_stats(hostile_run: CrawlRun, hostile_web: HostileWeb) -> None:
     stats = _stats(hostile_run)
     counted = {
@@ -124,37 +114,41 @@ def test_every_fault_is_counted_in_the_stats(hostile_run: CrawlRun, hostile_web:
     assert counted == {kind: len(urls) for kind, urls in hostile_web.faults.items()}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="crawler change: the coverage report lists faults by kind (watch/report.py)"
-)
 def test_every_fault_is_in_the_report(hostile_run: CrawlRun, hostile_web: HostileWeb) -> None:
     faults = hostile_run.coverage()["faults"]
     assert {kind: sorted(entry["urls"]) for kind, entry in faults.items()} == {
         kind: sorted(urls) for kind, urls in hostile_web.faults.items()
     }
+    page = lxml.html.parse(str(hostile_run.out_dir / "coverage.html")).getroot()
+    shown = page.xpath("//section[@id='faults']//details")
+    assert [details.xpath("string(summary/code)") for details in shown] == list(faults)
+    assert sorted(page.xpath("//section[@id='faults']//a/@href")) == sorted(
+        url for urls in hostile_web.faults.values() for url in urls
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crawler change: pages that are not text (binary, empty) are counted, not exported",
-)
 def test_only_healthy_pages_are_exported(hostile_run: CrawlRun, hostile_web: HostileWeb) -> None:
     assert {document["url"] for document in hostile_run.feed()} == set(hostile_web.healthy)
 
 
-@pytest.mark.xfail(
-    strict=True, reason=f"crawler change: WATCH_TEXT_MAX_CHARS caps the analysed text ({TEXT_CAP:,})"
-)
 def test_the_analysed_text_is_capped(hostile_run: CrawlRun, hostile_web: HostileWeb) -> None:
     documents = {document["url"]: document for document in hostile_run.feed()}
     huge = documents["http://huge.test/fault"]
-    assert huge["text_length"] <= TEXT_CAP
+    assert TEXT_CAP - 200 < huge["text_length"] <= TEXT_CAP  # cut at the cap, between words
     assert hostile_web.healthy["http://huge.test/fault"] in huge["text"]
     assert _stats(hostile_run)["watch/faults/text_truncated"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True, reason="settings change: 500 in RETRY_HTTP_CODES (issue 9: 500 and 503 retried once)"
-)
 def test_a_500_is_retried_once(hostile_run: CrawlRun) -> None:
     assert hostile_run.requested.count("http://status.test/500") == 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not this branch's files: the DocumentFlow the report gets (spiders/scope.py here, spiders/evidence.py "
+    "_flow in main) must count not_text and empty pages, and pages read despite a fault (bad_charset, "
+    "text_truncated) as documents, so that the pages answered 2xx reconcile",
+)
+def test_the_report_reconciles(hostile_run: CrawlRun) -> None:
+    totals = hostile_run.coverage()["totals"]
+    assert [total["label"] for total in totals if not total["balanced"]] == []

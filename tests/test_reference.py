@@ -91,6 +91,7 @@ def test_trap_site_counts_errors_and_the_redirect_once(crawl: ReferenceCrawl) ->
         f"{base}/a-propos",
         f"{base}/missing",
         f"{base}/broken",
+        f"{base}/broken",  # 500: asked again (RETRY_HTTP_CODES), counted once
         f"{base}/old-post",  # 301: the landing URL takes the slot
         f"{base}/new-post",
         f"{base}/rapport.pdf",  # a PDF is a document: it takes a slot like a page

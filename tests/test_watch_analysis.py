@@ -13,8 +13,9 @@ HTML = """<html lang="de"><head><title>Wahl</title><script>Quorum</script></head
 und sie mit großer Mehrheit angenommen.</p><time datetime="2024-03-14">14. März</time></body></html>"""
 
 
-def only_headings(root: etree._Element) -> PageText:
-    """A swapped-in extractor (WATCH_TEXT_EXTRACTOR): keeps the first heading only."""
+def only_headings(root: etree._Element, *, max_chars: int | None) -> PageText:
+    """A swapped-in extractor (WATCH_TEXT_EXTRACTOR): keeps the first heading only, and ignores
+    the cap on the text."""
     return PageText(title="H", text=root.findtext(".//h1") or "", lang="")
 
 
@@ -35,6 +36,15 @@ def test_extractor_is_named_by_dotted_path() -> None:
     page = analyse_page(parse_html(HTML), "http://a.test/", f"{__name__}.only_headings")
     assert (page.title, page.text) == ("H", "Kommunalwahl")
     assert isinstance(page, PageAnalysis)
+
+
+def test_the_text_is_capped_whatever_the_extractor() -> None:
+    capped = analyse_page(parse_html(HTML), "http://a.test/", f"{__name__}.only_headings", max_chars=8)
+    assert (capped.text, capped.truncated) == ("Kommunal", True)
+    assert capped.fingerprint == content_fingerprint("H", "Kommunal")
+    page = analyse_page(parse_html(HTML), "http://a.test/", max_chars=20)
+    assert (page.text, page.truncated) == ("Kommunalwahl\nDer", True)
+    assert list(page.words.body_words) == ["kommunalwahl", "der"]
 
 
 def test_analysis_leaves_the_shared_tree_as_it_was() -> None:

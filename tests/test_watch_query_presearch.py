@@ -131,6 +131,33 @@ def test_from_file_errors_name_file_line_and_column(
     assert info.value.message == message.format(path=path)
 
 
+@pytest.mark.parametrize(
+    ("content", "equation", "column", "message"),
+    [
+        ("first: a\nsecond: Qualit\xe9 OR b\n".encode("latin-1"), "second: Qualit\ufffd OR b", 15,
+         "byte 0xe9 is not UTF-8: expected a UTF-8 text file ({path} line 2)"),
+        (b"\xff\xfe", "\ufffd\ufffd", 1, "byte 0xff is not UTF-8: expected a UTF-8 text file ({path} line 1)"),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_not_utf8_is_refused_where_it_is_not(
+    tmp_path: Path, content: bytes, equation: str, column: int, message: str
+) -> None:
+    path = tmp_path / "equations.txt"
+    path.write_bytes(content)
+    with pytest.raises(QuerySyntaxError) as info:
+        QuerySet.from_file(path)
+    assert (info.value.equation, info.value.column, info.value.message) == (equation, column, message.format(path=path))
+
+
+@pytest.mark.parametrize("content", [b"", b"# only a comment\n\n   \n"])
+def test_a_file_without_equations_is_refused(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "equations.txt"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="expected at least one 'name: equation' line") as info:
+        QuerySet.from_file(path)
+    assert not isinstance(info.value, QuerySyntaxError)
+
+
 # -- the index path (16 equations or more) agrees with each equation alone -------------------
 
 

@@ -29,6 +29,7 @@ from watch.report import (
     NotCrawled,
     NotCrawledReason,
     Outcome,
+    OutcomeGroup,
     PageNote,
     PageRecord,
     ReportError,
@@ -224,7 +225,7 @@ def test_totals_reconcile() -> None:
         " + never finished 1"
     )
     assert str(checks["pages answered 2xx"]) == (
-        "pages answered 2xx 5 = documents 4 + not web pages 1 + unreadable 0"
+        "pages answered 2xx 5 = documents 4 + not web pages 1 + binary 0 + empty 0 + unreadable 0"
     )
 
 
@@ -240,7 +241,7 @@ def test_page_outcomes_counted_agree_with_the_scope() -> None:
     ("flow", "feed_items", "wrong"),
     [
         (dataclasses.replace(FLOW, read=5), 0, [
-            "pages answered 2xx 5 ≠ documents 5 + not web pages 1 + unreadable 0 (1 too many)",
+            "pages answered 2xx 5 ≠ documents 5 + not web pages 1 + binary 0 + empty 0 + unreadable 0 (1 too many)",
             "documents read 5 ≠ exported 0 + matching no equation 4 + not wanted by changes 0"
             " + duplicates folded 0 + near-duplicates dropped 0 + failed in a pipeline 0 (1 unaccounted for)",
             "documents searched 5 ≠ matched 0 + matching no equation 4 (1 unaccounted for)",
@@ -256,6 +257,58 @@ def test_totals_that_do_not_reconcile_say_by_how_much(
     prefix = "Does not reconcile: "
     assert [line[len(prefix) :] for line in summary_lines(report) if line.startswith(prefix)] == wrong
     assert "Totals that do not reconcile: " + "; ".join(wrong) in report.evidence()
+
+
+# -- faults ------------------------------------------------------------------------------------
+
+
+def test_faults_of_the_web_are_listed_by_kind_with_their_pages() -> None:
+    """Pages whose outcome is a fault, by kind in the order of Outcome, URLs in read order; the
+    crawl's own decisions (robots.txt, moves, lost pages) are not faults."""
+    coverage = {
+        "site_depth": 1, "pages_per_site": 5, "sites_too_deep": [], "events": {},
+        "sites": [
+            {"site": "a.test", "level": 1, "pages_counted": 5, "pages": [
+                {"url": "http://a.test/", "status": 200, "outcome": "text_truncated", "fault": ""},
+                {"url": "http://a.test/500", "status": 500, "outcome": "server_error", "fault": ""},
+                {"url": "http://a.test/slow", "status": None, "outcome": "error", "fault": "timeout"},
+                {"url": "http://a.test/robots", "status": None, "outcome": "robots", "fault": "robots"},
+                {"url": "http://a.test/lost", "status": None, "outcome": None, "fault": ""},
+            ]},
+            {"site": "b.test", "level": 1, "pages_counted": 2, "pages": [
+                {"url": "http://b.test/", "status": None, "outcome": "error", "fault": "timeout"},
+                {"url": "http://b.test/x", "status": None, "outcome": "error", "fault": "something_new"},
+            ]},
+        ],
+    }  # fmt: skip
+    report = build_report(coverage, RunParameters("sites"), documents=DocumentFlow(read=1, exported=1))
+    assert {outcome.value: [page.url for page in pages] for outcome, pages in report.faults.items()} == {
+        "text_truncated": ["http://a.test/"],
+        "server_error": ["http://a.test/500"],
+        "error": ["http://b.test/x"],  # a kind the report does not name: a download error, with its detail
+        "timeout": ["http://a.test/slow", "http://b.test/"],
+    }
+    data = json.loads(json.dumps(report.to_json()))
+    assert data["faults"]["timeout"] == {
+        "label": "timed out", "pages": 2, "urls": ["http://a.test/slow", "http://b.test/"]
+    }  # fmt: skip
+    assert list(data["faults"]) == ["text_truncated", "server_error", "error", "timeout"]
+    assert "Faults of the web: 5 pages (text_truncated 1, server_error 1, error 1, timeout 2)" in summary_lines(report)
+    assert CoverageReport.from_json(data).faults == report.faults
+
+
+def test_faults_are_outcomes_of_pages_the_crawl_requested() -> None:
+    faults = {outcome for outcome in Outcome if outcome.fault}
+    assert all(outcome.counted for outcome in faults)
+    assert {outcome.group for outcome in faults} == {OutcomeGroup.DOCUMENT, OutcomeGroup.NO_DOCUMENT, OutcomeGroup.ERROR}
+    assert not {Outcome.ROBOTS, Outcome.PRIVATE_ADDRESS, Outcome.LOST, Outcome.NOT_HTML, Outcome.HTTP_ERROR} & faults
+
+
+def test_a_report_written_before_a_count_was_added_reads_it_as_zero() -> None:
+    data = json.loads(json.dumps(_report().to_json()))
+    for name in ("not_text", "empty"):
+        del data["documents"][name]
+    assert CoverageReport.from_json(data).documents == FLOW
 
 
 # -- headline and summary ----------------------------------------------------------------------
@@ -290,6 +343,12 @@ def test_headline(levels: int, equations: dict[str, str], matched: int, expected
     flow = DocumentFlow(read=7, exported=6)
     report = build_report(coverage, run, documents=flow, match=MatchTally(matched))
     assert report.headline() == expected
+
+
+def test_an_interrupted_run_says_so_first() -> None:
+    report = _report(run=dataclasses.replace(RUN, finish_reason="shutdown", interrupted=True))
+    assert report.headline() == f"Interrupted: {HEADLINE}"
+    assert summary_lines(report)[0] == report.headline()
 
 
 def test_summary_is_readable() -> None:

@@ -160,7 +160,7 @@ def test_the_page_is_laid_out_for_an_analyst() -> None:
     )
     assert h1.get("class") == "zero"
     assert [h2.getparent().get("id") for h2 in root.iter("h2")] == [
-        "parameters", "equations", "levels", "not-crawled", "totals", "feeds", "seeds"
+        "parameters", "equations", "levels", "faults", "not-crawled", "totals", "feeds", "seeds"
     ]  # fmt: skip
     sites = root.xpath("//details[@class='site']")
     names = [details.xpath("string(summary/span[1])") for details in sites]
@@ -175,6 +175,9 @@ def test_the_page_is_laid_out_for_an_analyst() -> None:
     assert [r.xpath("string(td[4])") for r in rows] == ["HTTP status other than 2xx", "never finished"]
     totals = root.xpath("string(//section[@id='totals'])")
     assert "pages requested" in totals and "✗" not in totals and totals.count("✓ reconciles") == 5
+    (faults,) = root.xpath("//section[@id='faults']//details")
+    assert faults.xpath("string(summary)") == "connection reset 1 page connection_reset"
+    assert faults.xpath(".//a/@href") == ["http://b.test/"]
     not_crawled = root.xpath("string(//section[@id='not-crawled'])")
     assert f"deep{SCRIPT}.test" in not_crawled and "links beyond their site's page budget12" in not_crawled
 

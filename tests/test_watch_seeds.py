@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -104,3 +105,30 @@ def test_bad_seed_line_is_named(tmp_path: Path) -> None:
     path.write_text("http://a.test/\nftp://b.test/\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2: 'ftp://b.test/' is not an http"):
         read_seeds_file(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (bytes(range(256)), "binary data, not text: expected a UTF-8 text file: a CSV with a 'url' column, or one URL a line"),
+        ("http://a.test/\nhttp://b.test/été\n".encode("latin-1"), "line 2: byte 0xe9 is not UTF-8: expected a UTF-8 text file"),
+        (b"name,site\nBlog A,http://a.test/\n", "line 1: 'name,site' is a CSV header without a 'url' column: expected"),
+        (b"rank;url;text\n1;http://a.test/;A\n", "line 1: 'rank;url;text' is not an http(s) URL"),
+    ],
+)  # fmt: skip
+def test_a_seed_file_that_cannot_be_read_says_why_and_where(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "seeds.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        read_seeds_file(path)
+
+
+def test_a_seed_file_that_is_a_folder_cannot_be_read(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"cannot read the file \(Is a directory\): expected a UTF-8 text file"):
+        read_seeds_file(tmp_path)
+
+
+def test_a_comment_with_commas_is_not_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "seeds.txt"
+    path.write_text("# blogs, checked in May\nhttp://a.test/\n", encoding="utf-8")
+    assert [seed.url for seed in read_seeds_file(path)] == ["http://a.test/"]

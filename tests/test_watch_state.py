@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from watch.state import MonitoringState, StateError, StateInUse
+from watch.state import MonitoringState, StateError, StateInUse, check_available
 
 
 def _run(path: Path, pages: dict[str, str], day: int, *, finish: bool = True) -> dict[str, str]:
@@ -72,6 +72,22 @@ def test_refuses_files_that_are_not_a_state(tmp_path: Path, content: bytes | Non
     with pytest.raises(StateError, match=message):
         MonitoringState(path, started_at="t0")
     MonitoringState(tmp_path / "fresh.sqlite", started_at="t0").close()  # the lock was released
+
+
+def test_a_state_from_a_newer_watch_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    MonitoringState(path, started_at="t0").close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(StateError, match=r"newer watch \(state version 99\): expected version 1 or older"):
+        check_available(path)
+
+
+def test_a_state_in_a_folder_no_run_may_write_is_refused() -> None:
+    """sysfs refuses new files even to root: a folder no run may write, on any Linux."""
+    with pytest.raises(StateError, match=r"cannot create the lock file /sys/watch.sqlite.lock \(Permission denied\)"):
+        check_available("/sys/watch.sqlite")
 
 
 def test_uses_write_ahead_logging(tmp_path: Path) -> None:

@@ -28,7 +28,11 @@ from watch.text import (
     _collapse,
     _hiding_style,
     _swallowed,
+    cut_text,
+    decoding_replaced,
+    looks_binary,
     parse_html,
+    undeclared_encoding,
     visible_text,
 )
 
@@ -197,6 +201,112 @@ def test_huge_documents() -> None:
     many = "".join(f"<p>paragraph {i}</p>" for i in range(50_000))
     assert visible_text(many).text.count("\n") == 49_999
 
+
+# -- the cap on the text (WATCH_TEXT_MAX_CHARS) --------------------------------------------------
+
+
+def _many_paragraphs() -> str:
+    """A page of 30,000 paragraphs (more text runs than the walk gathers between two counts), the
+    title last, with a hidden paragraph and an <h1> on the way."""
+    body = "".join(f"<p>Paragraph {i} says Quorum{' <b hidden>secret</b>' if i == 9 else ''}.</p>" for i in range(30_000))
+    return f"<html><body><h1>Long page</h1>{body}<p>The end.</p><title>Last title</title></body></html>"
+
+
+@pytest.mark.parametrize("cap", [1, 7, 30, 4_095, 100_000, 700_000, 10**6])
+def test_the_capped_text_is_the_text_cut_at_the_cap(cap: int) -> None:
+    """Whether the walk stops early or not, the capped text is the whole text cut at the cap
+    between words, and it says it was cut exactly when the whole text is longer."""
+    root = parse_html(_many_paragraphs())
+    whole = visible_text(root)
+    capped = visible_text(root, max_chars=cap)
+    assert capped.text == cut_text(whole.text, cap)
+    assert len(capped.text) <= cap
+    assert capped.truncated is (len(whole.text) > cap)
+    assert (capped.title, capped.lang) == (whole.title, whole.lang) == ("Last title", "")
+    assert "secret" not in capped.text
+
+
+@pytest.mark.parametrize("path", sorted(CORPUS.glob("*.html.gz"))[::10], ids=lambda path: path.name)
+def test_a_cap_over_the_text_changes_nothing(path: Path) -> None:
+    root = parse_html(gzip.decompress(path.read_bytes()))
+    whole = visible_text(root)
+    assert visible_text(root, max_chars=len(whole.text)) == whole
+    assert not whole.truncated
+
+
+def test_a_walk_stopped_in_its_first_heading_takes_the_heading_read_so_far_as_title() -> None:
+    html = "<h1>" + "".join(f"<div>Quorum {i}</div>" for i in range(5000)) + "</h1>"
+    page = visible_text(html, max_chars=100)
+    assert page.truncated and page.title.startswith("Quorum 0 Quorum 1 ")
+
+
+@given(st.text(alphabet="ab \n", max_size=30), st.integers(min_value=1, max_value=35))
+def test_cut_text_keeps_a_prefix_of_whole_words(text: str, cap: int) -> None:
+    cut = cut_text(text, cap)
+    assert len(cut) <= cap and text.startswith(cut)
+    if len(text) <= cap:
+        assert cut == text
+    elif " " in text[:cap] or "\n" in text[:cap]:
+        assert text[len(cut)].isspace() or not cut  # never half a word
+
+
+# -- bytes before text --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "binary"),
+    [
+        (b"<html><body>Quorum\tvote\r\n\x0c</body></html>", "utf-8", False),
+        ("Qualité \x1b[0m".encode("cp1252"), "cp1252", False),  # an escape character: text
+        (b"<p>" + b"a\x0b" * 5 + b"b" * 500, "utf-8", False),  # a few stray controls: text
+        (bytes(range(256)) * 8, "utf-8", True),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", "utf-8", True),
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "cp1252", True),
+        ("<p>Quorum".encode("utf-16-le"), "utf-16-le", False),
+        ("<p>Quorum".encode("utf-32"), "UTF-32", False),
+        (b"", "utf-8", False),
+    ],
+)  # fmt: skip
+def test_looks_binary(body: bytes, encoding: str, binary: bool) -> None:
+    assert looks_binary(body, encoding) is binary
+
+
+def test_noise_is_binary_whatever_its_seed() -> None:
+    import random  # noqa: PLC0415 - only this test draws bytes
+
+    for seed in range(200):
+        assert looks_binary(random.Random(seed).randbytes(1024)), seed
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "encoding"),
+    [
+        ("text/html", "<p>Qualité élevée</p>".encode("cp1252"), "cp1252"),
+        ("text/html", "<p>Qualité élevée</p>".encode("utf-8"), "utf-8"),
+        ("text/html", b"<p>Quorum</p>", "utf-8"),
+        ("", b"\x81\x8d", "cp1252"),  # bytes windows-1252 leaves undefined: still its default
+        ("text/html; charset=utf-8", "Qualité".encode("cp1252"), None),  # declared, even wrongly
+        ("text/html", '<meta charset="iso-8859-15"><p>Qualité'.encode("latin-1"), None),
+        ("text/html", "\ufeffQualité".encode("utf-8"), None),  # a byte-order mark
+    ],
+)  # fmt: skip
+def test_undeclared_encoding(content_type: str, body: bytes, encoding: str | None) -> None:
+    assert undeclared_encoding(content_type, body) == encoding
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "replaced"),
+    [
+        ("Qualité".encode("cp1252"), "utf-8", True),
+        ("Qualité".encode("utf-8"), "utf-8", False),
+        ("Ã©t\ufffd".encode("utf-8"), "utf-8", False),  # the page's own U+FFFD
+        (b"\x81", "cp1252", True),  # no character in windows-1252
+        (b"abc", "no-such-encoding", False),  # nothing replaced in the text
+    ],
+)  # fmt: skip
+def test_decoding_replaced(body: bytes, encoding: str, replaced: bool) -> None:
+    text = body.decode(encoding, "replace") if encoding != "no-such-encoding" else body.decode()
+    assert decoding_replaced(body, text, encoding) is replaced
 
 def test_deeper_than_libxml2_reads_up_to_its_limit() -> None:
     """libxml2 builds trees at most 2048 elements deep (huge_tree) and stops there: the text

@@ -6,6 +6,8 @@ by step by ``python -m bench.page``). The page is parsed once (:func:`watch.text
 a crawl Scrapy's ``response.selector.root``) and every step reads that tree without changing it,
 so the link extractor (:func:`watch.links.page_links`) can read it too. It needs nothing but the
 tree and the URL, so it can be tested and timed on its own; its result is plain, picklable data.
+The text is capped (``WATCH_TEXT_MAX_CHARS``): from the walk over the tree on, a page of
+megabytes costs what its first megabyte of text does.
 
 :func:`analyse_pdf` does the same for a PDF file (:func:`watch.pdf.read_pdf`), so that a report
 found as a PDF is searched, deduplicated and exported like a page.
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 from watch.metadata import detect_language, published_date
 from watch.pdf import PdfLimits, read_pdf
 from watch.query.document import DocumentWords
+from watch.text import cut_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,32 +48,43 @@ class PageAnalysis:
     #: The page's words, read once: they serve the fingerprint, the simhash, the equations and
     #: the near misses (:class:`watch.query.document.DocumentWords`).
     words: DocumentWords
+    #: The text stops at a limit (``WATCH_TEXT_MAX_CHARS``; for a PDF, see :class:`PdfLimits`).
+    truncated: bool
 
 
-def analyse_page(root: HtmlElement, url: str, extractor: str = VISIBLE_TEXT) -> PageAnalysis:
+def analyse_page(
+    root: HtmlElement, url: str, extractor: str = VISIBLE_TEXT, max_chars: int | None = None
+) -> PageAnalysis:
     """Read the page whose parsed tree is ``root``, fetched from ``url``.
 
     ``extractor`` is the dotted path of the text extractor (``WATCH_TEXT_EXTRACTOR``), a function
-    that takes the page's tree and returns its :class:`watch.text.PageText` without modifying the
-    tree, which other readers share. The date is read from the same tree, the language from the
-    text (:mod:`watch.metadata`); the title and text are split into words once
-    (:meth:`DocumentWords.from_page`), which gives the fingerprint and serves every later step.
+    ``(tree, *, max_chars) -> PageText`` that returns the page's :class:`watch.text.PageText`,
+    at most ``max_chars`` characters of its text (``WATCH_TEXT_MAX_CHARS``; ``None``: all), without
+    modifying the tree, which other readers share. A text still longer is cut here
+    (:func:`watch.text.cut_text`): whatever the extractor, no step after it reads more. The date is
+    read from the same tree, the language from the text (:mod:`watch.metadata`); the title and
+    text are split into words once (:meth:`DocumentWords.from_page`), which gives the
+    fingerprint and serves every later step.
 
     >>> from watch.text import parse_html
     >>> root = parse_html("<html lang=fr><title>Élections</title><p>Le quorum est atteint.</p>")
     >>> page = analyse_page(root, "http://a.test/")
-    >>> page.title, page.text, page.language, len(page.fingerprint)
-    ('Élections', 'Le quorum est atteint.', 'fr', 16)
+    >>> page.title, page.text, page.language, len(page.fingerprint), page.truncated
+    ('Élections', 'Le quorum est atteint.', 'fr', 16, False)
+    >>> analyse_page(root, "http://a.test/", max_chars=10).text
+    'Le quorum'
     """
-    page = _extractor(extractor)(root)
-    words = DocumentWords.from_page(page.title, page.text)
+    page = _extractor(extractor)(root, max_chars=max_chars)
+    text = page.text if max_chars is None else cut_text(page.text, max_chars)
+    words = DocumentWords.from_page(page.title, text)
     return PageAnalysis(
         title=page.title,
-        text=page.text,
+        text=text,
         published=published_date(root, url),
-        language=detect_language(page.text, page.lang),
+        language=detect_language(text, page.lang),
         fingerprint=words.fingerprint,
         words=words,
+        truncated=page.truncated or len(text) < len(page.text),
     )
 
 
@@ -80,7 +94,6 @@ class PdfAnalysis(PageAnalysis):
 
     pages: int  #: pages in the document
     pages_read: int  #: pages whose text was extracted (the first ones)
-    truncated: bool  #: a limit stopped the reading (see :class:`watch.pdf.PdfLimits`)
 
 
 def analyse_pdf(data: bytes, limits: PdfLimits = PdfLimits()) -> PdfAnalysis:
@@ -112,7 +125,7 @@ def analyse_pdf(data: bytes, limits: PdfLimits = PdfLimits()) -> PdfAnalysis:
 
 
 @lru_cache(maxsize=8)  # a crawl names one extractor; tests a few
-def _extractor(path: str) -> Callable[[HtmlElement], PageText]:
+def _extractor(path: str) -> Callable[..., PageText]:
     """The extractor function at dotted ``path`` (imported once per process)."""
     module, _, name = path.rpartition(".")
     return getattr(import_module(module), name)

@@ -62,45 +62,72 @@ class OutcomeGroup(Enum):
 class Outcome(Enum):
     """What became of one page of a site: the scope's verdict, refined by the adapters.
 
-    A member is ``(key, label, group, counted)``: ``key`` is what ``coverage.json`` holds,
+    A member is ``(key, label, group, counted, fault)``: ``key`` is what ``coverage.json`` holds,
     ``label`` is for people, ``counted`` says whether the page used a slot of its site's budget.
     ``counted`` must agree with :mod:`watch.scope`, which gives the slot back for a page never
     sent (robots.txt, duplicate) or counted on the site it was redirected to; the report's totals
     check it (:meth:`CoverageReport.reconciliations`).
 
+    ``fault`` marks what went wrong on the web's side (a server, a network, a page): the crawl
+    counts each such page under ``watch/faults/<key>``, with the same key, and the report lists
+    them by kind (:attr:`CoverageReport.faults`). This enum is that vocabulary: a new kind of
+    fault is one more member here. A page read despite a fault (``bad_charset``,
+    ``text_truncated``) is still a document; the crawl's own decisions (robots.txt, budgets,
+    duplicates, private addresses) are not faults.
+
     >>> Outcome("robots").label, Outcome.ROBOTS.counted, Outcome.TIMEOUT.group.value
     ('refused by robots.txt', False, 'failed')
+    >>> Outcome.TEXT_TRUNCATED.group.value, Outcome.TEXT_TRUNCATED.fault, Outcome.ROBOTS.fault
+    ('read as a document', True, False)
     """
 
     label: str
     group: OutcomeGroup
     counted: bool
+    fault: bool
 
-    def __new__(cls, key: str, label: str, group: OutcomeGroup, counted: bool = True) -> Outcome:
+    def __new__(
+        cls, key: str, label: str, group: OutcomeGroup, counted: bool = True, fault: bool = False
+    ) -> Outcome:
         member = object.__new__(cls)
         member._value_ = key
         member.label = label
         member.group = group
         member.counted = counted
+        member.fault = fault
         return member
 
     READ = ("read", "read", OutcomeGroup.DOCUMENT)
     RENDERED = ("rendered", "read in a browser", OutcomeGroup.DOCUMENT)
     PDF = ("pdf", "read as PDF", OutcomeGroup.DOCUMENT)
-    EMPTY = ("empty", "read, empty (no text)", OutcomeGroup.DOCUMENT)
     SCRIPT_SHELL = ("script_shell", "looked script-built, read without a browser", OutcomeGroup.DOCUMENT)
+    BAD_CHARSET = (
+        "bad_charset", "read, with bytes its charset cannot decode replaced", OutcomeGroup.DOCUMENT, True, True
+    )  # fmt: skip
+    TEXT_TRUNCATED = (
+        "text_truncated", "read, text cut at WATCH_TEXT_MAX_CHARS", OutcomeGroup.DOCUMENT, True, True
+    )  # fmt: skip
     NOT_HTML = ("not_html", "not a web page", OutcomeGroup.NO_DOCUMENT)
-    UNREADABLE = ("unreadable", "could not be parsed", OutcomeGroup.NO_DOCUMENT)
+    NOT_TEXT = ("not_text", "binary content served as a web page", OutcomeGroup.NO_DOCUMENT, True, True)
+    EMPTY = ("empty", "empty answer", OutcomeGroup.NO_DOCUMENT, True, True)
+    UNREADABLE = ("unreadable", "could not be parsed", OutcomeGroup.NO_DOCUMENT, True, True)
+    SERVER_ERROR = ("server_error", "server error (HTTP 5xx), after a retry", OutcomeGroup.NO_DOCUMENT, True, True)
     HTTP_ERROR = ("http_error", "HTTP status other than 2xx", OutcomeGroup.NO_DOCUMENT)
-    ERROR = ("error", "download error", OutcomeGroup.ERROR)
-    TIMEOUT = ("timeout", "timed out", OutcomeGroup.ERROR)
-    DNS_ERROR = ("dns_error", "host name not found", OutcomeGroup.ERROR)
-    CONNECTION_REFUSED = ("connection_refused", "connection refused", OutcomeGroup.ERROR)
-    CONNECTION_RESET = ("connection_reset", "connection reset", OutcomeGroup.ERROR)
-    TLS_ERROR = ("tls_error", "TLS handshake failed", OutcomeGroup.ERROR)
-    TOO_LARGE = ("too_large", "response too large", OutcomeGroup.ERROR)
-    DECOMPRESSION_BOMB = ("decompression_bomb", "decompression bomb", OutcomeGroup.ERROR)
-    REDIRECT_LOOP = ("redirect_loop", "redirect loop, or chain too long", OutcomeGroup.ERROR)
+    ERROR = ("error", "download error", OutcomeGroup.ERROR, True, True)
+    TIMEOUT = ("timeout", "timed out", OutcomeGroup.ERROR, True, True)
+    DNS_ERROR = ("dns_error", "host name not found", OutcomeGroup.ERROR, True, True)
+    CONNECTION_REFUSED = ("connection_refused", "connection refused", OutcomeGroup.ERROR, True, True)
+    CONNECTION_RESET = ("connection_reset", "connection reset", OutcomeGroup.ERROR, True, True)
+    CONNECTION_FAILED = ("connection_failed", "connection failed", OutcomeGroup.ERROR, True, True)
+    PROXY = ("proxy", "the proxy could not reach the site", OutcomeGroup.ERROR, True, True)
+    TLS_ERROR = ("tls_error", "TLS handshake failed", OutcomeGroup.ERROR, True, True)
+    TOO_LARGE = ("too_large", "response larger than DOWNLOAD_MAXSIZE", OutcomeGroup.ERROR, True, True)
+    DECOMPRESSION_BOMB = ("decompression_bomb", "decompression bomb", OutcomeGroup.ERROR, True, True)
+    REDIRECT_LOOP = ("redirect_loop", "redirect loop, or chain too long", OutcomeGroup.ERROR, True, True)
+    REDIRECT_NOT_HTTP = (
+        "redirect_not_http", "redirected to an address that is not http(s)", OutcomeGroup.ERROR, True, True
+    )  # fmt: skip
+    IGNORED = ("ignored", "dropped by a downloader middleware", OutcomeGroup.ERROR, True, True)
     LOST = ("lost", "never finished", OutcomeGroup.ERROR)
     REDIRECT_REFUSED = (
         "redirect_refused", "redirect not followed (target site full or page read)", OutcomeGroup.REDIRECTED
@@ -272,8 +299,11 @@ class DocumentFlow:
 
     #: Pages read as documents (any page answered 2xx that was a readable web page).
     read: int = 0
-    #: Pages answered 2xx that were not web pages, or could not be parsed: no document.
+    #: Pages answered 2xx that gave no document: not web pages, binary content served as a web
+    #: page, empty answers, pages that could not be parsed.
     not_html: int = 0
+    not_text: int = 0
+    empty: int = 0
     unreadable: int = 0
     dropped_by_equation: int = 0
     #: With a monitoring state: documents unchanged (or known) and not asked for.
@@ -389,6 +419,18 @@ class CoverageReport:
         return dict(sorted(counts.items()))
 
     @property
+    def faults(self) -> dict[Outcome, tuple[PageRecord, ...]]:
+        """The pages that met a fault of the web (:attr:`Outcome.fault`), by kind, kinds in the
+        order of :class:`Outcome` and pages in read order: the same pages the crawl counted under
+        ``watch/faults/<kind>``."""
+        found: dict[Outcome, list[PageRecord]] = {}
+        for site in self.sites:
+            for page in site.pages:
+                if page.outcome.fault:
+                    found.setdefault(page.outcome, []).append(page)
+        return {outcome: tuple(found[outcome]) for outcome in Outcome if outcome in found}
+
+    @property
     def link_skips(self) -> dict[LinkSkip, int]:
         return {skip: self.scope_events.get(skip.value, 0) for skip in LinkSkip}
 
@@ -396,7 +438,8 @@ class CoverageReport:
         """The one line that opens the report: what matched, out of how much.
 
         ``0 documents matched, out of 120 documents from 14 sites on levels 1–5``; the portal's
-        page, read at level 0, is named when it is among the documents.
+        page, read at level 0, is named when it is among the documents. A run stopped before its
+        end says so first: ``Interrupted: 3 documents matched, …``.
         """
         where = f"from {quantity(self.sites_crawled, 'site')}"
         if self.deepest_level == 1:
@@ -407,9 +450,10 @@ class CoverageReport:
         if any(page.outcome.group is OutcomeGroup.DOCUMENT for page in portal):
             where += " and the start page"
         out_of = f"out of {quantity(self.documents.read, 'document')} {where}"
+        interrupted = "Interrupted: " if self.run.interrupted else ""
         if not self.run.equations:
-            return f"{quantity(self.documents.exported, 'document')} exported, {out_of} (no equation)"
-        return f"{quantity(self.documents_matched, 'document')} matched, {out_of}"
+            return f"{interrupted}{quantity(self.documents.exported, 'document')} exported, {out_of} (no equation)"
+        return f"{interrupted}{quantity(self.documents_matched, 'document')} matched, {out_of}"
 
     def evidence(self) -> list[str]:
         """The few facts that make the headline believable, as sentences."""
@@ -442,7 +486,8 @@ class CoverageReport:
         """The totals of the run and the parts each must equal, from independent counts:
 
         * pages the scope counted = pages of each counted outcome (checks :attr:`Outcome.counted`);
-        * pages read with a 2xx status (the scope) = documents + not HTML + unreadable (the spider);
+        * pages read with a 2xx status (the scope) = documents + every reason a page answered 2xx
+          gave none (the spider);
         * documents read = exported + every reason one was not (the pipelines);
         * with equations: documents read = matched + dropped by the equations;
         * each feed whose item count is known = documents exported.
@@ -463,7 +508,13 @@ class CoverageReport:
             Reconciliation(
                 "pages answered 2xx",
                 answered,
-                (("documents", flow.read), ("not web pages", flow.not_html), ("unreadable", flow.unreadable)),
+                (
+                    ("documents", flow.read),
+                    ("not web pages", flow.not_html),
+                    ("binary", flow.not_text),
+                    ("empty", flow.empty),
+                    ("unreadable", flow.unreadable),
+                ),
             ),
             Reconciliation(
                 "documents read",
@@ -533,6 +584,10 @@ class CoverageReport:
             "documents_exported": self.documents.exported,
             "documents": asdict(self.documents),
             "skipped": self._skipped(),
+            "faults": {
+                outcome.value: {"label": outcome.label, "pages": len(pages), "urls": [page.url for page in pages]}
+                for outcome, pages in self.faults.items()
+            },
             "term_hits": {term.term: term.documents for term in self.terms},
             "terms": [
                 {
@@ -768,6 +823,10 @@ def summary_lines(report: CoverageReport) -> list[str]:
     statuses = ", ".join(f"{code}: {n}" for code, n in report.statuses.items()) or "none"
     lines.append(f"Pages requested: {report.pages_requested} (HTTP {statuses})")
     lines.append(f"Pages: {_outcome_counts(report.outcomes, counted=None)}")
+    faults = report.faults
+    if faults:
+        counts = ", ".join(f"{outcome.value} {len(pages)}" for outcome, pages in faults.items())
+        lines.append(f"Faults of the web: {quantity(sum(map(len, faults.values())), 'page')} ({counts})")
     flow = report.documents
     lines.append(f"Documents read: {flow.read}; exported: {flow.exported}")
     skipped = ", ".join(f"{skip.label} {n}" for skip, n in report.link_skips.items() if n)
@@ -959,7 +1018,10 @@ def _from_json(data: Mapping[str, Any]) -> CoverageReport:
             for t in data["terms"]
         ),
         documents_matched=int(data["documents_matched"]),
-        documents=DocumentFlow(**{f.name: int(data["documents"][f.name]) for f in fields(DocumentFlow)}),
+        # A count added to the flow after a report was written is absent from it: its default, 0.
+        documents=DocumentFlow(
+            **{f.name: int(data["documents"][f.name]) for f in fields(DocumentFlow) if f.name in data["documents"]}
+        ),
         feeds=tuple(Feed(f["uri"], f["items"]) for f in data["feeds"]),
     )
 

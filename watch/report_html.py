@@ -3,8 +3,9 @@
 The page opens with the headline (``0 documents matched, out of 120 documents from 14 sites on
 levels 1–5``) and the facts that make it believable, then gives the run's parameters, each
 equation with what its terms hit and nearly hit, the sites of each level with their pages (one
-collapsible block per site, so that 300 sites stay readable), what was not crawled and why, the
-totals and how they reconcile, the feeds and the seeds.
+collapsible block per site, so that 300 sites stay readable), the faults of the web met on the
+way (each kind with its pages), what was not crawled and why, the totals and how they reconcile,
+the feeds and the seeds.
 
 It needs nothing but itself: inline CSS, no script, no font, no image, and a Content Security
 Policy that forbids loading anything, so that it reads the same offline, archived or printed
@@ -118,6 +119,7 @@ def render_html(report: CoverageReport) -> str:
         _parameters(report),
         _equations(report),
         _levels(report),
+        _faults(report),
         _not_crawled(report),
         _totals(report),
         _feeds(report),
@@ -163,6 +165,7 @@ def _contents() -> str:
         ("parameters", "Parameters"),
         ("equations", "Equations"),
         ("levels", "Sites per level"),
+        ("faults", "Faults"),
         ("not-crawled", "Not crawled"),
         ("totals", "Totals"),
         ("feeds", "Feeds"),
@@ -298,6 +301,30 @@ def _page_row(index: int, page: PageRecord) -> str:
     notes = " — ".join(_text(_cut(text)) for text in (page.title, page.detail) if text)
     link = _link(page.url, _path(page.url))
     return f"<tr><td>{index}<td>{link}<td>{status}<td>{_badge(page.outcome)}<td>{notes}\n"
+
+
+def _faults(report: CoverageReport) -> str:
+    """Each kind of fault the crawl met (server errors, timeouts, binary or empty answers…), with
+    its pages: what the figures above do not include, and where to look."""
+    faults = report.faults
+    parts = ['<section id="faults">\n<h2>Faults of the web</h2>\n']
+    if not faults:
+        parts.append(f"<p>{_muted('No page met a fault: no server error, download error or unreadable answer.')}</p>\n")
+    else:
+        total = sum(len(pages) for pages in faults.values())
+        parts.append(
+            f"<p>{quantity(total, 'page')} met a fault. Those marked as documents were read despite it; "
+            "the others gave no document.</p>\n"
+        )
+    for outcome, pages in faults.items():
+        items = "".join(f"<li>{_link(page.url)}</li>" for page in pages)
+        opened = " open" if len(pages) <= _OPEN_UP_TO else ""
+        parts.append(
+            f'<details class="list"{opened}><summary>{_badge(outcome)} {quantity(len(pages), "page")} '
+            f"<code>{_text(outcome.value)}</code></summary><ul>{items}</ul></details>\n"
+        )
+    parts.append("</section>\n")
+    return "".join(parts)
 
 
 def _not_crawled(report: CoverageReport) -> str:

@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from cssselect import SelectorError
 
+from watch.text import looks_binary
 from watch.urls import canonicalize, is_crawlable, site_of
 
 if TYPE_CHECKING:
@@ -128,17 +129,26 @@ def extract_seeds(
     return result
 
 
+#: What a seed file holds, for the messages that say what was expected.
+_SEED_FILE = "a UTF-8 text file: a CSV with a 'url' column, or one URL a line"
+
+
 def read_seeds_file(path: Path) -> list[Seed]:
     """Read seeds from a file written by :func:`write_seeds_file` (or any CSV with a ``url``
     column, or a plain list of URLs, one a line; ``#`` starts a comment). A row of rank 0 is the
     start page of the run that wrote the file.
 
-    Raises ``ValueError`` naming the line of the first entry that is not an http(s) URL.
+    Raises ``ValueError`` with one line saying what is wrong, where, and what was expected: a file
+    that cannot be read, binary data, bytes that are not UTF-8 (their line), a CSV header without
+    a ``url`` column, the first entry that is not an http(s) URL (its line).
     """
-    text = path.read_text(encoding="utf-8-sig")
-    lines = text.splitlines()
+    lines = _seed_lines(path)
     seeds: list[Seed] = []
-    if lines and "url" in [c.strip().lower() for c in lines[0].split(",")]:
+    columns = [c.strip().lower() for c in lines[0].split(",")] if lines else []
+    header = len(columns) > 1 and not lines[0].lstrip().startswith("#")  # a comment is no header
+    if header and "url" not in columns and not is_crawlable(columns[0]):
+        raise ValueError(f"line 1: {lines[0]!r} is a CSV header without a 'url' column: expected {_SEED_FILE}")
+    if "url" in columns:
         for number, row in enumerate(csv.DictReader(lines), start=2):
             url = (row.get("url") or "").strip()
             if url:
@@ -161,6 +171,21 @@ def write_seeds_file(path: Path, seeds: Iterable[Seed]) -> None:
         writer.writerow(["rank", "url", "text"])
         for seed in seeds:
             writer.writerow([seed.rank, seed.url, seed.text])
+
+
+def _seed_lines(path: Path) -> list[str]:
+    """The lines of the seed file at ``path``; ``ValueError`` when it is not text."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read the file ({exc.strerror or exc}): expected {_SEED_FILE}") from None
+    if looks_binary(data):
+        raise ValueError(f"binary data, not text: expected {_SEED_FILE}")
+    try:
+        return data.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValueError(f"line {line}: byte 0x{data[exc.start]:02x} is not UTF-8: expected {_SEED_FILE}") from None
 
 
 def _checked_seed(url: str, text: str, rank: int, line: int) -> Seed:

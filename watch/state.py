@@ -73,7 +73,8 @@ CREATE TABLE pending (
 
 
 class StateError(Exception):
-    """The state file cannot be used: not a watch state, or from a newer watch."""
+    """The state file cannot be used: not a watch state, from a newer watch, or not writable.
+    ``str()`` is one line naming the file, the problem and what was expected."""
 
 
 class StateInUse(StateError):
@@ -216,11 +217,15 @@ class MonitoringState:
 
 def check_available(path: str | os.PathLike[str]) -> None:
     """Raise :class:`StateError` now if a run could not use the state at ``path``: another run
-    holds it (:class:`StateInUse`) or the file is not a watch state. Lets a crawl refuse a busy
-    state before it starts, with one clear line; the run itself still takes the lock for its life.
+    holds it (:class:`StateInUse`), the file or its folder cannot be written (SQLite writes its
+    log beside the file), or the file is not a watch state. Lets a crawl refuse a state before it
+    starts, with one clear line; the run itself still takes the lock for its life.
     """
     path = Path(path)
     _lock(path).close()
+    for target in (path.parent, path) if path.exists() else (path.parent,):
+        if not os.access(target, os.W_OK):
+            raise StateError(f"cannot write {target}: expected a state file, and a folder, this run may write")
     if path.exists():
         _connect(path).close()
 
@@ -228,7 +233,13 @@ def check_available(path: str | os.PathLike[str]) -> None:
 def _lock(path: Path) -> TextIO:
     """Take the exclusive run lock of the state at ``path``, or raise :class:`StateInUse`."""
     lock_path = path.with_name(path.name + ".lock")
-    handle = lock_path.open("a+")
+    try:
+        handle = lock_path.open("a+")
+    except OSError as exc:
+        raise StateError(
+            f"cannot create the lock file {lock_path} ({exc.strerror or exc}): "
+            "expected a state in a folder this run may write"
+        ) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -246,22 +257,32 @@ def _lock(path: Path) -> TextIO:
     return handle
 
 
+#: What a state path must be, for the messages.
+_EXPECTED = "expected a watch state file, or a path where none exists yet"
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     """Open (creating if need be) the state database, in WAL mode, with the current schema."""
-    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db = sqlite3.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StateError(f"cannot open the state {path} ({exc}): {_EXPECTED}") from None
     try:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version == 0:
             if db.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]:
-                raise StateError(f"{path} is an SQLite file but not a watch state")
+                raise StateError(f"{path} is an SQLite file but not a watch state: {_EXPECTED}")
             db.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
         elif version > SCHEMA_VERSION:
-            raise StateError(f"{path} was written by a newer watch (state version {version})")
+            raise StateError(
+                f"{path} was written by a newer watch (state version {version}): expected version "
+                f"{SCHEMA_VERSION} or older; run the watch that wrote it, or give another state=PATH"
+            )
     except sqlite3.DatabaseError as exc:
         db.close()
-        raise StateError(f"{path} is not a watch state file: {exc}") from None
+        raise StateError(f"{path} is not a watch state file ({exc}): {_EXPECTED}") from None
     except StateError:
         db.close()
         raise

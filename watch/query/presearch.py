@@ -69,12 +69,14 @@ class QuerySet:
         """Read one ``name: equation`` a line; ``#`` starts a comment line; blank lines are skipped.
 
         A malformed line raises :class:`QuerySyntaxError` whose equation is the whole line, whose
-        column counts from the start of that line, and whose message names the file and line.
+        column counts from the start of that line, and whose message names the file and line:
+        a line without a name and a colon, a name used twice, an equation that does not compile,
+        bytes that are not UTF-8 (the column of the first). A file without any equation raises
+        ``ValueError`` (nothing would be searched); one that cannot be read, ``OSError``.
         """
         queries: dict[str, Query] = {}
         lines: dict[str, int] = {}
-        text = Path(path).read_text(encoding="utf-8-sig")
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(_text_lines(Path(path)), start=1):
             where = f"{path} line {number}"
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
@@ -93,6 +95,8 @@ class QuerySet:
                 message = f"{err.message} (query {name!r}, {where})"
                 raise QuerySyntaxError(line, column, message) from None
             lines[name] = number
+        if not queries:
+            raise ValueError(f"expected at least one 'name: equation' line ({path} has none)")
         query_set = cls.__new__(cls)
         query_set._build(queries)
         return query_set
@@ -144,6 +148,21 @@ class QuerySet:
             return [[number for number, query in queries if query.matches(doc)] for doc in docs]
         return self._matcher.matching(docs)
 
+
+def _text_lines(path: Path) -> list[str]:
+    """The lines of the UTF-8 file at ``path`` (a byte-order mark allowed); bytes that are not
+    UTF-8 raise :class:`QuerySyntaxError` at their line and column."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        end = data.find(b"\n", exc.start)
+        line = data[start : None if end < 0 else end]
+        column = len(data[start : exc.start].decode("utf-8", "replace")) + 1
+        number = data.count(b"\n", 0, start) + 1
+        message = f"byte 0x{data[exc.start]:02x} is not UTF-8: expected a UTF-8 text file ({path} line {number})"
+        raise QuerySyntaxError(line.decode("utf-8", "replace"), column, message) from None
 
 def anchors(expression: boolean.Expression, terms: tuple[Term, ...]) -> Anchors | None:
     """Return anchors (words or stems) one of which every document matching ``expression`` contains.
