@@ -33,7 +33,7 @@ from pathlib import Path
 
 from scrapy import signals
 
-from spiders.arguments import choice
+from spiders.arguments import choice, optional, state_file
 from spiders.config import read
 from watch.state import MonitoringState
 
@@ -70,8 +70,8 @@ class ChangesConfig:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:
-        path = str(settings.get("WATCH_STATE_PATH") or "")
-        return cls(Path(path) if path else None, read(settings, "WATCH_STATE_CHANGES", choice(*EXPORTED)))
+        path = read(settings, "WATCH_STATE_PATH", optional(state_file))
+        return cls(path or None, read(settings, "WATCH_STATE_CHANGES", choice(*EXPORTED)))
 
 
 class MonitoringChanges:

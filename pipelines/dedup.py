@@ -81,11 +81,11 @@ class DedupConfig:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:
-        from spiders.arguments import boolean
+        from spiders.arguments import setting_boolean
 
         return cls(
             near_distance=read(settings, "WATCH_DEDUP_NEAR_DISTANCE", whole_number(0, 31)),
-            drop_near=read(settings, "WATCH_DEDUP_NEAR_DROP", boolean),
+            drop_near=read(settings, "WATCH_DEDUP_NEAR_DROP", setting_boolean),
             fields=_exported_fields(settings),
         )
 

@@ -287,56 +287,19 @@ def dotted_path(text: str) -> str:
     return text
 
 
-#: watch's own settings whose values a user may set with ``-s``, checked like arguments. The
-#: rendering settings (``WATCH_RENDER*``, ``WATCH_CHROMIUM_PATH``) are checked by
-#: :class:`spiders.render.RenderConfig`; ``WATCH_URLS_TRACKING_PARAMETERS`` is any list of names.
-CHECKED_SETTINGS: dict[str, Callable[[str], Any]] = {
-    "WATCH_CONTACT": optional(contact),
-    "WATCH_ALLOW_PRIVATE_NETWORKS": setting_boolean,
-    "WATCH_ROBOTS_CRAWL_DELAY": setting_boolean,
-    "WATCH_ROBOTS_MAX_CRAWL_DELAY": number(0),
-    "WATCH_SCOPE_SITE_DEPTH": whole_number(0),
-    "WATCH_SCOPE_PAGES_PER_SITE": whole_number(1),
-    "WATCH_EXPERTBLOGS_START_URL": optional(http_url),
-    "WATCH_EXPERTBLOGS_SEED_CSS": optional(css_selector),
-    "WATCH_EXPERTBLOGS_SEED_EXTRACTOR": dotted_path,
-    "WATCH_TEXT_EXTRACTOR": dotted_path,
-    "WATCH_TEXT_MAX_CHARS": whole_number(1),
-    "WATCH_EXPORT_TEXT": setting_boolean,
-    "WATCH_REPORT_DIR": optional(folder),
-    "WATCH_QUERY": optional(equation),
-    "WATCH_QUERIES_FILE": optional(equations_file),
-    "WATCH_MATCH_SNIPPETS_PER_TERM": whole_number(0),
-    "WATCH_MATCH_SNIPPET_WIDTH": whole_number(40),
-    "WATCH_DEDUP_NEAR_DISTANCE": whole_number(0, 31),
-    "WATCH_DEDUP_NEAR_DROP": setting_boolean,
-    "WATCH_STATE_PATH": optional(state_file),
-    "WATCH_STATE_CHANGES": choice("all", "new", "changed"),
-    "WATCH_PDF_MAX_PAGES": whole_number(1),
-    "WATCH_PDF_MAX_CHARS": whole_number(1),
-    "WATCH_PDF_MAX_STREAM_BYTES": whole_number(1),
-}
-
-
 def check_settings(settings: BaseSettings, arguments: Mapping[str, Any] | None = None) -> None:
-    """Check watch's settings as given (``-s``, settings files) and as the spider ``arguments``
-    (parsed) will set them; raise :class:`ArgumentError`.
+    """Check what no single component's config can: the combinations of settings and arguments;
+    raise :class:`ArgumentError`. (Each setting's value is checked by the config of the component
+    that reads it: :func:`spiders.config.check_configs`.)
 
-    Pause and resume (``JOBDIR``) is refused: the crawl scope (levels, per-site budgets) lives in
-    memory, so a resumed crawl could not keep its rules. ``render=always`` is refused when no
-    browser can be driven (:func:`watch.chromium.browser_problem`): every page would be lost.
+    Pause and resume (``JOBDIR``) is refused: the crawl scope (levels, per-site budgets) is not in
+    Scrapy's job directory; a crawl resumes through Redis (``WATCH_REDIS_URL``) instead.
+    ``render=always`` is refused when no browser can be driven
+    (:func:`watch.chromium.browser_problem`): every page would be lost.
     """
     from spiders.render import RenderConfig
     from watch.chromium import browser_problem
 
-    for name, parse in CHECKED_SETTINGS.items():
-        value = settings.get(name)
-        try:
-            parse(str(value))
-        except ArgumentError as exc:
-            raise ArgumentError(f"invalid setting {name}={value!r}: {exc}", exc.detail) from None
-        except ValueError as exc:
-            raise ArgumentError(f"invalid setting {name}={value!r}: {exc}") from None
     try:
         render = RenderConfig.from_settings(settings)
     except ValueError as exc:
@@ -349,5 +312,6 @@ def check_settings(settings: BaseSettings, arguments: Mapping[str, Any] | None =
     if settings.get("JOBDIR"):
         raise ArgumentError(
             f"JOBDIR={settings.get('JOBDIR')!r} is not supported: the crawl scope (levels of sites, "
-            "pages per site) is kept in memory and cannot be resumed; start the run again instead"
+            "pages per site) is not kept in Scrapy's job directory; to resume a crawl after a crash, run"
+            " it with a Redis (-s WATCH_REDIS_URL=redis://127.0.0.1:6379/0) and rerun the same command"
         )

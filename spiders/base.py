@@ -8,6 +8,7 @@ found, in :meth:`WatchSpider.start`. Scope (:mod:`spiders.scope`), matching and 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,13 +27,18 @@ from spiders.arguments import (
     ArgumentError,
     boolean,
     choice,
+    contact,
     crawl_name,
+    dotted_path,
     equation,
     equations_file,
     parse_arguments,
     state_file,
+    optional,
+    setting_boolean,
     whole_number,
 )
+from spiders.config import read
 from spiders.evidence import evidence_of
 from spiders.links import PageLinkExtractor
 from spiders.shared import SHARED_ARGUMENT, SharedRun
@@ -77,7 +83,7 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from scrapy.settings import Settings
+    from scrapy.settings import BaseSettings, Settings
 
     from watch.analysis import PageAnalysis
     from watch.pdf import PdfLimits
@@ -122,6 +128,27 @@ _ONE_DOWNLOAD = frozenset(
     {"_auth_proxy", "_dont_cache", "_scheme_proxy", "cache_timestamp", "download_latency", "redirect_reasons",
      "redirect_times", "redirect_ttl", "redirect_urls", "retry_times"}
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SpiderConfig:
+    """The settings every watch spider reads, checked once."""
+
+    contact: str  #: ``WATCH_CONTACT``: named in the User-Agent
+    text_extractor: str  #: ``WATCH_TEXT_EXTRACTOR``, a dotted path
+    text_max_chars: int  #: ``WATCH_TEXT_MAX_CHARS``
+    export_text: bool  #: ``WATCH_EXPORT_TEXT`` (the ``with_text`` argument)
+    tracking: TrackingParameters  #: ``WATCH_URLS_TRACKING_PARAMETERS``
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Self:
+        return cls(
+            contact=read(settings, "WATCH_CONTACT", optional(contact)).strip(),
+            text_extractor=read(settings, "WATCH_TEXT_EXTRACTOR", dotted_path),
+            text_max_chars=read(settings, "WATCH_TEXT_MAX_CHARS", whole_number(1)),
+            export_text=read(settings, "WATCH_EXPORT_TEXT", setting_boolean),
+            tracking=TrackingParameters(settings.getlist("WATCH_URLS_TRACKING_PARAMETERS")),
+        )
 
 
 class WatchSpider(CrawlSpider):
@@ -181,9 +208,10 @@ class WatchSpider(CrawlSpider):
         spider.shared = shared
         # As written, for the record (the coverage report's parameters).
         spider.given_arguments = {name: str(value) for name, value in kwargs.items() if not name.startswith("_")}
-        spider.tracking = TrackingParameters(crawler.settings.getlist("WATCH_URLS_TRACKING_PARAMETERS"))
-        spider.text_extractor = crawler.settings.get("WATCH_TEXT_EXTRACTOR")
-        spider.text_max_chars = crawler.settings.getint("WATCH_TEXT_MAX_CHARS")
+        config = SpiderConfig.from_settings(settings)
+        spider.tracking = config.tracking
+        spider.text_extractor = config.text_extractor
+        spider.text_max_chars = config.text_max_chars
         spider.render = RenderConfig.from_settings(crawler.settings)
         spider.browser_problem = spider.render.browser_problem()
         spider.pdf_limits = pdf_limits(crawler.settings)
@@ -196,11 +224,11 @@ class WatchSpider(CrawlSpider):
             argument = cls.arguments.get(name)
             if argument is not None and argument.setting is not None:
                 settings.set(argument.setting, str(value) if isinstance(value, Path) else value, "spider")
-        contact = settings.get("WATCH_CONTACT", "").strip()
-        if contact and settings.getpriority("USER_AGENT") <= SETTINGS_PRIORITIES["project"]:
+        config = SpiderConfig.from_settings(settings)
+        if config.contact and settings.getpriority("USER_AGENT") <= SETTINGS_PRIORITIES["project"]:
             # A User-Agent given with -s is the user's own: left as it is.
-            settings.set("USER_AGENT", f"{settings.get('USER_AGENT').rstrip(')')}; +{contact})", "spider")
-        fields = EXPORT_FIELDS_WITH_TEXT if settings.getbool("WATCH_EXPORT_TEXT") else EXPORT_FIELDS
+            settings.set("USER_AGENT", f"{settings.get('USER_AGENT').rstrip(')')}; +{config.contact})", "spider")
+        fields = EXPORT_FIELDS_WITH_TEXT if config.export_text else EXPORT_FIELDS
         settings.set("FEED_EXPORT_FIELDS", list(fields), "spider")
 
     # -- reading pages ------------------------------------------------------------------------

@@ -26,16 +26,21 @@ T = TypeVar("T")
 
 __all__ = ["CONFIGS", "SettingError", "check_configs", "read", "seconds", "whole_number"]
 
-#: Every component config the start-up check builds, by dotted path (components import Scrapy
-#: parts the check need not load until then).
+#: Every component config the start-up check builds, by dotted path: a config class (its
+#: ``from_settings``) or a function of the settings (components import Scrapy parts the check
+#: need not load until then).
 CONFIGS = (
+    "spiders.base.SpiderConfig",
+    "spiders.expertblogs.ExpertBlogsConfig",
     "spiders.evidence.EvidenceConfig",
     "spiders.scope.ScopeConfig",
+    "spiders.robots.CrawlDelayConfig",
+    "spiders.render.RenderConfig",
+    "spiders.pdf.pdf_limits",
+    "spiders.shared.RedisConfig",
     "pipelines.match.MatchConfig",
     "pipelines.dedup.DedupConfig",
     "pipelines.changes.ChangesConfig",
-    "spiders.render.RenderConfig",
-    "spiders.shared.RedisConfig",
 )
 
 
@@ -85,8 +90,9 @@ def check_configs(settings: BaseSettings) -> None:
     bad value (see the module docstring)."""
     for path in CONFIGS:
         config: Any = load_object(path)
+        build = getattr(config, "from_settings", config)
         try:
-            config.from_settings(settings)
+            build(settings)
         except ArgumentError:
             raise
         except ValueError as exc:  # a config that checks a combination of its settings

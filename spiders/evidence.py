@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from twisted.internet.task import LoopingCall
 
+from spiders.arguments import folder, optional
 from spiders.config import read, seconds
 from watch.ledger import Ledger, match_tally
 from watch.query.nearmiss import NearMissCollector
@@ -38,6 +39,8 @@ from watch.report import (
     Feed,
     NotCrawled,
     NotCrawledReason,
+    Outcome,
+    OutcomeGroup,
     RunParameters,
     build_report,
     near_misses_from,
@@ -67,7 +70,7 @@ logger = logging.getLogger(__name__)
 SEEDS_FILE = "seeds.csv"
 NEAR_MISSES_FILE = "near_misses.json"
 #: Kinds of page read as a document (the others answered 2xx gave none).
-_DOCUMENT_KINDS = frozenset({"read", "rendered", "pdf", "script_shell"})
+_DOCUMENT_KINDS = frozenset(outcome.value for outcome in Outcome if outcome.group is OutcomeGroup.DOCUMENT)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class EvidenceConfig:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:
+        read(settings, "WATCH_REPORT_DIR", optional(folder))
         return cls(report_dir(settings), read(settings, "WATCH_PROGRESS_INTERVAL", seconds))
 
 
@@ -271,6 +275,8 @@ class Evidence:
         return DocumentFlow(
             read=read,
             not_html=kinds.count("not_html"),
+            not_text=kinds.count("not_text"),
+            empty=kinds.count("empty"),
             unreadable=kinds.count("unreadable"),
             dropped_by_equation=sum(1 for entry in evidence if entry.equations == ()),
             not_exported_by_changes=released.not_exported_by_changes if released else 0,

@@ -8,13 +8,15 @@ a run can be repeated from them (``-a seeds_file=results/seeds.csv``) after the 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.misc import load_object
 
-from spiders.arguments import Argument, css_selector, http_url, seed_list_file
+from spiders.arguments import Argument, css_selector, dotted_path, http_url, optional, seed_list_file
+from spiders.config import read
 from spiders.base import COMMON_ARGUMENTS, WatchSpider
 from spiders.scope import START_PAGE_KEY
 from watch.seeds import Seed, read_seeds_file
@@ -28,11 +30,29 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from scrapy.http import Response
 
     from watch.seeds import SeedList
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExpertBlogsConfig:
+    """The ``WATCH_EXPERTBLOGS_*`` settings, checked once."""
+
+    start_url: str  #: the portal page ("" = none built in: ``-a start_url=`` is needed)
+    seed_css: str  #: CSS selector of the blog list ("" = the main-content heuristics)
+    seed_extractor: str  #: dotted path of the seed extractor
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Self:
+        return cls(
+            read(settings, "WATCH_EXPERTBLOGS_START_URL", optional(http_url)),
+            read(settings, "WATCH_EXPERTBLOGS_SEED_CSS", optional(css_selector)),
+            read(settings, "WATCH_EXPERTBLOGS_SEED_EXTRACTOR", dotted_path),
+        )
 
 
 class ExpertBlogsSpider(WatchSpider):
@@ -48,6 +68,7 @@ class ExpertBlogsSpider(WatchSpider):
         "seeds_file": Argument(seed_list_file, "rerun from a frozen seed list (seeds.csv) instead of the portal"),
     }
 
+    config: ExpertBlogsConfig
     #: ``(html, url, css, portal_urls) -> SeedList`` (``WATCH_EXPERTBLOGS_SEED_EXTRACTOR``).
     extract_seeds: Callable[..., SeedList]
 
@@ -61,7 +82,8 @@ class ExpertBlogsSpider(WatchSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.extract_seeds = load_object(crawler.settings.get("WATCH_EXPERTBLOGS_SEED_EXTRACTOR"))
+        spider.config = ExpertBlogsConfig.from_settings(crawler.settings)
+        spider.extract_seeds = load_object(spider.config.seed_extractor)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
@@ -71,7 +93,7 @@ class ExpertBlogsSpider(WatchSpider):
             for request in self.seed_requests(seeds):
                 yield request
             return
-        start_url = self.start_url or self.settings.get("WATCH_EXPERTBLOGS_START_URL")
+        start_url = self.start_url or self.config.start_url
         if not start_url:
             self.fail(
                 "no_start_url",
@@ -105,7 +127,7 @@ class ExpertBlogsSpider(WatchSpider):
             found = self.extract_seeds(
                 response.text,
                 response.url,
-                self.settings.get("WATCH_EXPERTBLOGS_SEED_CSS") or None,
+                self.config.seed_css or None,
                 response.meta.get("redirect_urls", ()),
             )
         except Exception as exc:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.http import Response, TextResponse
 
+from spiders.config import read, whole_number
 from watch.pdf import PdfLimits
 
 if TYPE_CHECKING:
@@ -41,9 +42,9 @@ def pdf_limits(settings: BaseSettings) -> PdfLimits:
     ``DOWNLOAD_MAXSIZE`` as the byte limit (0, no limit, leaves watch.pdf's own)."""
     maxsize = settings.getint("DOWNLOAD_MAXSIZE")
     limits = PdfLimits(
-        max_pages=settings.getint("WATCH_PDF_MAX_PAGES"),
-        max_chars=settings.getint("WATCH_PDF_MAX_CHARS"),
-        max_stream_bytes=settings.getint("WATCH_PDF_MAX_STREAM_BYTES"),
+        max_pages=read(settings, "WATCH_PDF_MAX_PAGES", whole_number(1)),
+        max_chars=read(settings, "WATCH_PDF_MAX_CHARS", whole_number(1)),
+        max_stream_bytes=read(settings, "WATCH_PDF_MAX_STREAM_BYTES", whole_number(1)),
     )
     return PdfLimits(maxsize, limits.max_pages, limits.max_chars, limits.max_stream_bytes) if maxsize > 0 else limits
 

@@ -17,6 +17,7 @@ would shorten some waits below the floor.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scrapy import signals
@@ -25,6 +26,8 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request
 from scrapy.utils.defer import deferred_from_coro
 
+from spiders.arguments import setting_boolean
+from spiders.config import read, seconds
 from spiders.signals import site_discovered
 
 if TYPE_CHECKING:
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.robotstxt import RobotParser
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +68,21 @@ class WatchRobotsTxtMiddleware(RobotsTxtMiddleware):
             raise RobotsTxtRefused(f"Forbidden by robots.txt: {request.url}") from None
 
 
+@dataclass(frozen=True)
+class CrawlDelayConfig:
+    """The settings of :class:`CrawlDelay`, checked once."""
+
+    enabled: bool  #: ``WATCH_ROBOTS_CRAWL_DELAY``
+    max_delay: float  #: ``WATCH_ROBOTS_MAX_CRAWL_DELAY``, seconds
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Self:
+        return cls(
+            read(settings, "WATCH_ROBOTS_CRAWL_DELAY", setting_boolean),
+            read(settings, "WATCH_ROBOTS_MAX_CRAWL_DELAY", seconds),
+        )
+
+
 class CrawlDelay:
     """Applies each site's robots.txt ``Crawl-delay`` to its download slot (``WATCH_ROBOTS_CRAWL_DELAY``).
 
@@ -78,10 +97,10 @@ class CrawlDelay:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        if not (settings.getbool("WATCH_ROBOTS_CRAWL_DELAY") and settings.getbool("ROBOTSTXT_OBEY")):
+        config = CrawlDelayConfig.from_settings(crawler.settings)
+        if not (config.enabled and crawler.settings.getbool("ROBOTSTXT_OBEY")):
             raise NotConfigured("robots.txt Crawl-delay not applied")
-        extension = cls(crawler, settings.getfloat("WATCH_ROBOTS_MAX_CRAWL_DELAY"))
+        extension = cls(crawler, config.max_delay)
         crawler.signals.connect(extension._robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(extension._response_downloaded, signal=signals.response_downloaded)
         return extension

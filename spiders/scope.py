@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
-from spiders.arguments import boolean
+from spiders.arguments import setting_boolean
 from spiders.config import read, whole_number
 from spiders.evidence import evidence_of
 from spiders.faults import page_fault
@@ -77,7 +77,7 @@ class ScopeConfig:
             pages_per_site=read(settings, "WATCH_SCOPE_PAGES_PER_SITE", whole_number(1)),
             tracking=TrackingParameters(settings.getlist("WATCH_URLS_TRACKING_PARAMETERS")),
             max_redirects=read(settings, "REDIRECT_MAX_TIMES", whole_number(0)),
-            allow_private=read(settings, "WATCH_ALLOW_PRIVATE_NETWORKS", boolean),
+            allow_private=read(settings, "WATCH_ALLOW_PRIVATE_NETWORKS", setting_boolean),
         )
 
 
@@ -178,8 +178,8 @@ class ScopeMiddleware:
         fault = page_fault(failure.value, request, self.config.max_redirects)
         stats = self.crawler.stats
         assert stats is not None
-        stats.inc_value(f"watch/faults/{fault.kind}")
-        if fault.outcome == "error":
+        if fault.outcome == "error":  # robots.txt and private addresses are the crawl's own refusals
+            stats.inc_value(f"watch/faults/{fault.kind}")
             logger.info("Page failed (%s): %s (%s)", fault.kind, request.url, failure.getErrorMessage())
         self._send(self.scope.page_failed(SlotKey(*key), fault.outcome, fault=fault.kind))
 

@@ -94,6 +94,10 @@ class RedisConfig:
     def from_settings(cls, settings: BaseSettings) -> Self | None:
         """The shared crawl's settings, or ``None`` when ``WATCH_REDIS_URL`` is empty (one process)."""
         url = str(settings.get("WATCH_REDIS_URL") or "").strip()
+        lease_seconds = read(settings, "WATCH_REDIS_LEASE", seconds)
+        join_wait = read(settings, "WATCH_REDIS_JOIN_WAIT", seconds)
+        reconnect_wait = read(settings, "WATCH_REDIS_RECONNECT_WAIT", seconds)
+        sites_at_once = read(settings, "WATCH_REDIS_SITES_AT_ONCE", whole_number(1))
         if not url:
             return None
         parts = urlsplit(url)
@@ -108,10 +112,10 @@ class RedisConfig:
         return cls(
             url=url,
             shown=mask(url),
-            lease_seconds=read(settings, "WATCH_REDIS_LEASE", seconds),
-            join_wait=read(settings, "WATCH_REDIS_JOIN_WAIT", seconds),
-            reconnect_wait=read(settings, "WATCH_REDIS_RECONNECT_WAIT", seconds),
-            sites_at_once=read(settings, "WATCH_REDIS_SITES_AT_ONCE", whole_number(1)),
+            lease_seconds=lease_seconds,
+            join_wait=join_wait,
+            reconnect_wait=reconnect_wait,
+            sites_at_once=sites_at_once,
         )
 
 

@@ -72,7 +72,7 @@ def test_bad_argument_stops_before_any_request(
         ("WATCH_EXPORT_TEXT=maybe", "invalid setting WATCH_EXPORT_TEXT='maybe': expected 1 or 0"),
         ("WATCH_DEDUP_NEAR_DROP=yes", "invalid setting WATCH_DEDUP_NEAR_DROP='yes': expected 1 or 0"),
         ("WATCH_ALLOW_PRIVATE_NETWORKS=on", "invalid setting WATCH_ALLOW_PRIVATE_NETWORKS='on'"),
-        ("WATCH_ROBOTS_MAX_CRAWL_DELAY=soon", "invalid setting WATCH_ROBOTS_MAX_CRAWL_DELAY='soon': expected a number >= 0"),
+        ("WATCH_ROBOTS_MAX_CRAWL_DELAY=soon", "invalid setting WATCH_ROBOTS_MAX_CRAWL_DELAY='soon': expected a number of seconds >= 0"),
         ("WATCH_TEXT_MAX_CHARS=0", "invalid setting WATCH_TEXT_MAX_CHARS='0': expected a whole number >= 1"),
         (f"WATCH_REPORT_DIR={REPO / 'README.md'}", "invalid setting WATCH_REPORT_DIR="),
         ("WATCH_CONTACT=call me", "invalid setting WATCH_CONTACT='call me': expected mailto:ADDRESS or an http(s) URL"),

@@ -143,12 +143,6 @@ def test_a_500_is_retried_once(hostile_run: CrawlRun) -> None:
     assert hostile_run.requested.count("http://status.test/500") == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not this branch's files: the DocumentFlow the report gets (spiders/scope.py here, spiders/evidence.py "
-    "_flow in main) must count not_text and empty pages, and pages read despite a fault (bad_charset, "
-    "text_truncated) as documents, so that the pages answered 2xx reconcile",
-)
 def test_the_report_reconciles(hostile_run: CrawlRun) -> None:
     totals = hostile_run.coverage()["totals"]
     assert [total["label"] for total in totals if not total["balanced"]] == []

@@ -16,7 +16,6 @@ from pipelines.changes import ChangesConfig, MonitoringChanges
 from spiders.config import SettingError
 from tests.conftest import project_settings
 from watch.ledger import Deduplicator, DocumentEvidence, HeldDocument, release
-from watch.state import StateInUse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_pipelines_dedup import _document  # noqa: E402
@@ -102,7 +101,7 @@ def test_rejects_an_unknown_changes_value(tmp_path: Path) -> None:
 
 def test_a_second_crawl_on_the_same_state_is_refused(tmp_path: Path) -> None:
     first, _ = _changes(tmp_path / "state.sqlite")
-    with pytest.raises(StateInUse, match="in use by another watch run"):
+    with pytest.raises(SettingError, match="in use by another watch run"):
         _changes(tmp_path / "state.sqlite")
     first.finish()
 

@@ -6,11 +6,10 @@ import pytest
 from scrapy.settings import Settings
 
 import settings.base
-from spiders.arguments import CHECKED_SETTINGS, ArgumentError, check_settings, contact, number, setting_boolean
+from spiders.arguments import ArgumentError, contact, number, setting_boolean
+from spiders.config import check_configs
 
-#: Settings checked elsewhere: the rendering ones by spiders.render.RenderConfig, and a list in
-#: which any name is a parameter name.
-CHECKED_BY_RENDER_CONFIG = "WATCH_RENDER", "WATCH_CHROMIUM_PATH"
+#: A list in which any name is a parameter name: nothing to check.
 FREE_FORM = frozenset({"WATCH_URLS_TRACKING_PARAMETERS"})
 
 
@@ -21,19 +20,27 @@ def _project_settings(**changes: object) -> Settings:
     return values
 
 
-def test_every_watch_setting_is_checked_at_start_up() -> None:
+class _Recording(Settings):
+    """Settings that remember which names were read."""
+
+    read: set[str]
+
+    def __getitem__(self, name: str) -> object:
+        self.__dict__.setdefault("read", set()).add(name)
+        return super().__getitem__(name)
+
+
+def test_every_watch_setting_is_read_by_a_config_at_start_up() -> None:
+    recording = _Recording()
+    recording.setmodule(settings.base, priority="project")
+    check_configs(recording)  # every default passes its check
     names = {name for name in vars(settings.base) if name.startswith("WATCH_")}
-    unchecked = {
-        name for name in names - CHECKED_SETTINGS.keys() - FREE_FORM if not name.startswith(CHECKED_BY_RENDER_CONFIG)
-    }
-    assert unchecked == set()
-    assert CHECKED_SETTINGS.keys() <= names
+    assert names - FREE_FORM - recording.read == set()
 
 
-def test_every_default_passes_its_check() -> None:
-    check_settings(_project_settings())
-    for name, parse in CHECKED_SETTINGS.items():
-        parse(str(getattr(settings.base, name)))
+def check_settings(values: Settings) -> None:
+    """What ``scrapy crawl`` checks before any request."""
+    check_configs(values)
 
 
 @pytest.mark.parametrize(
