@@ -40,6 +40,8 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.url import url_has_any_extension
 
+from spiders.arguments import choice, number
+from spiders.config import SettingError, read, seconds, whole_number
 from spiders.scope import SLOT_KEY
 from watch.chromium import browser_problem
 from watch.render import RENDER_MODES, RenderMode, RenderPolicy
@@ -107,33 +109,28 @@ class RenderConfig:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:
-        mode = str(settings.get("WATCH_RENDER")).strip().lower()
-        if mode not in RENDER_MODES:
-            raise ValueError(
-                f"invalid setting WATCH_RENDER={settings.get('WATCH_RENDER')!r}: expected one of {', '.join(RENDER_MODES)}"
-            )
         try:
             shell = ShellConfig(
-                text_chars=_number(settings, "WATCH_RENDER_TEXT_CHARS", int, 0),
-                hinted_text_chars=_number(settings, "WATCH_RENDER_HINTED_TEXT_CHARS", int, 0),
-                root_text_chars=_number(settings, "WATCH_RENDER_ROOT_TEXT_CHARS", int, 0),
-                inline_script_chars=_number(settings, "WATCH_RENDER_INLINE_SCRIPT_CHARS", int, 0),
-                template_share=_number(settings, "WATCH_RENDER_TEMPLATE_SHARE", float, 0),
+                text_chars=read(settings, "WATCH_RENDER_TEXT_CHARS", whole_number(0)),
+                hinted_text_chars=read(settings, "WATCH_RENDER_HINTED_TEXT_CHARS", whole_number(0)),
+                root_text_chars=read(settings, "WATCH_RENDER_ROOT_TEXT_CHARS", whole_number(0)),
+                inline_script_chars=read(settings, "WATCH_RENDER_INLINE_SCRIPT_CHARS", whole_number(0)),
+                template_share=read(settings, "WATCH_RENDER_TEMPLATE_SHARE", number(0)),
             )
         except ValueError as exc:
-            if str(exc).startswith("invalid setting"):
+            if isinstance(exc, SettingError):
                 raise
-            raise ValueError(f"invalid WATCH_RENDER_* thresholds: {exc}") from None
+            raise SettingError(f"invalid WATCH_RENDER_* thresholds: {exc}") from None
         return cls(
-            mode=cast("RenderMode", mode),
+            mode=cast("RenderMode", read(settings, "WATCH_RENDER", choice(*RENDER_MODES))),
             chromium_path=str(settings.get("WATCH_CHROMIUM_PATH")),
             shell=shell,
-            site_shells=_number(settings, "WATCH_RENDER_SITE_SHELLS", int, 1),
-            min_added_chars=_number(settings, "WATCH_RENDER_MIN_ADDED_CHARS", int, 0),
-            timeout=_number(settings, "WATCH_RENDER_TIMEOUT", float, 0.1),
-            settle_timeout=_number(settings, "WATCH_RENDER_SETTLE_TIMEOUT", float, 0),
-            concurrency=_number(settings, "WATCH_RENDER_CONCURRENCY", int, 1),
-            pages_per_context=_number(settings, "WATCH_RENDER_PAGES_PER_CONTEXT", int, 1),
+            site_shells=read(settings, "WATCH_RENDER_SITE_SHELLS", whole_number(1)),
+            min_added_chars=read(settings, "WATCH_RENDER_MIN_ADDED_CHARS", whole_number(0)),
+            timeout=read(settings, "WATCH_RENDER_TIMEOUT", number(0.1)),
+            settle_timeout=read(settings, "WATCH_RENDER_SETTLE_TIMEOUT", seconds),
+            concurrency=read(settings, "WATCH_RENDER_CONCURRENCY", whole_number(1)),
+            pages_per_context=read(settings, "WATCH_RENDER_PAGES_PER_CONTEXT", whole_number(1)),
             blocked_resources=frozenset(settings.getlist("WATCH_RENDER_BLOCKED_RESOURCES")),
         )
 
@@ -141,18 +138,6 @@ class RenderConfig:
         """Why this crawl cannot render, in one line (no browser, a mismatched one); ``None`` if it
         can, or if it never renders."""
         return None if self.mode == "never" else browser_problem(self.chromium_path)
-
-
-def _number(settings: BaseSettings, name: str, kind: type[int] | type[float], minimum: float) -> Any:
-    value = settings.get(name)
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or number < minimum:
-        expected = "a whole number" if kind is int else "a number"
-        raise ValueError(f"invalid setting {name}={value!r}: expected {expected} >= {minimum}")
-    return number
 
 
 class RenderUnavailable(Exception):
