@@ -54,7 +54,9 @@ def parse_arguments(spec: Mapping[str, Argument], given: Mapping[str, Any]) -> d
         argument = spec.get(name)
         if argument is None:
             known = ", ".join(sorted(spec))
-            raise ArgumentError(f"unknown argument {name}={raw!r}: expected one of {known}")
+            # The line names the problem; the arguments and what each is for follow it.
+            usage = "\n".join(f"  {known_name}: {spec[known_name].help}" for known_name in sorted(spec))
+            raise ArgumentError(f"unknown argument {name}={raw!r}: expected one of {known}", usage)
         try:
             parsed[name] = argument.parse(str(raw))
         except ArgumentError as exc:

@@ -407,8 +407,15 @@ class WatchSpider(CrawlSpider):
         if pdf.truncated:
             stats.inc_value("watch/pdf/truncated")
         stats.inc_value("watch/pages/documents")
-        truncated = ", truncated at a limit" if pdf.truncated else ""
-        self._note(response, "pdf", f"{pdf.pages_read} of {pdf.pages} page(s) read{truncated}")
+        stats.inc_value("watch/pdf/skipped_pages", pdf.skipped_pages)
+        stats.inc_value("watch/pdf/textless_pages", pdf.textless_pages)
+        details = [
+            f"{pdf.pages_read} of {pdf.pages} page(s) read",
+            *(["truncated at a limit"] if pdf.truncated else []),
+            *([f"{pdf.skipped_pages} page(s) could not be read"] if pdf.skipped_pages else []),
+            *([f"{pdf.textless_pages} page(s) without text (scans?)"] if pdf.textless_pages else []),
+        ]
+        self._note(response, "pdf", ", ".join(details))
         # Read as a PDF, it is exported as one, whatever label the server gave it.
         return self._document(response, pdf, None if declared_pdf(response) else "application/pdf")
 

@@ -43,7 +43,6 @@ def _refused_before_any_request(run: CrawlRun, message: str, lines: int = 1) -> 
         ("expertblogs", ["start_url=ftp://portal.test/"], "invalid argument start_url='ftp://portal.test/': expected an absolute http:// or https:// URL"),
         ("expertblogs", ["start_url=portal.test/blogs"], "invalid argument start_url='portal.test/blogs'"),
         ("expertblogs", [START, "seeds_file=/no/such/seeds.csv"], "invalid argument seeds_file='/no/such/seeds.csv': expected the path of an existing file"),
-        ("expertblogs", [START, "deapth=3"], "unknown argument deapth='3': expected one of"),
         ("expertblogs", [START, "seed_css=ul[[li"], "invalid argument seed_css='ul[[li'"),
         ("expertblogs", [START, "with_text=maybe"], "invalid argument with_text='maybe'"),
         ("expertblogs", [START, "changes=new"], "invalid argument changes='new': needs state=PATH"),
@@ -52,6 +51,15 @@ def _refused_before_any_request(run: CrawlRun, message: str, lines: int = 1) -> 
         ("sites", ["urls=http://a.test:99999/"], "invalid argument urls="),
     ],
 )  # fmt: skip
+def test_an_unknown_argument_is_named_and_the_known_ones_listed_with_their_use(crawl: Crawler) -> None:
+    from spiders.expertblogs import ExpertBlogsSpider
+
+    known = ExpertBlogsSpider.arguments
+    run = crawl("expertblogs", "-a", START, "-a", "deapth=3")
+    _refused_before_any_request(run, "unknown argument deapth='3': expected one of", lines=1 + len(known))
+    assert f"  site_depth: {known['site_depth'].help}" in run.stderr.splitlines()
+
+
 def test_bad_argument_stops_before_any_request(
     crawl: Crawler, spider: str, arguments: list[str], message: str
 ) -> None:

@@ -52,3 +52,12 @@ def test_analysis_leaves_the_shared_tree_as_it_was() -> None:
     before = etree.tostring(root)
     analyse_page(root, "http://a.test/wahl")
     assert etree.tostring(root) == before
+
+
+def test_a_pdf_says_how_much_of_it_was_read() -> None:
+    from mockweb.pdf import BombPage, ScannedPage, make_pdf
+    from watch.analysis import analyse_pdf
+
+    pdf = analyse_pdf(make_pdf([ScannedPage(), BombPage(100 * 2**20), "Le quorum est atteint."], title="Arrêté"))
+    assert (pdf.pages, pdf.pages_read, pdf.skipped_pages, pdf.textless_pages) == (3, 3, 1, 1)
+    assert "quorum" in pdf.words.words

@@ -94,6 +94,8 @@ class PdfAnalysis(PageAnalysis):
 
     pages: int  #: pages in the document
     pages_read: int  #: pages whose text was extracted (the first ones)
+    skipped_pages: int  #: pages read whose text could not be extracted (damaged, a bomb)
+    textless_pages: int  #: pages read that hold no text (scans: no OCR is done)
 
 
 def analyse_pdf(data: bytes, limits: PdfLimits = PdfLimits()) -> PdfAnalysis:
@@ -120,6 +122,8 @@ def analyse_pdf(data: bytes, limits: PdfLimits = PdfLimits()) -> PdfAnalysis:
         words=words,
         pages=document.pages,
         pages_read=document.pages_read,
+        skipped_pages=len(document.skipped_pages),
+        textless_pages=document.textless_pages,
         truncated=document.truncated,
     )
 

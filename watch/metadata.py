@@ -29,8 +29,9 @@ MIN_LETTERS = 50
 #: The identifier's probability (normalised over its 97 languages) a detection must reach.
 MIN_CONFIDENCE = 0.8
 # Language identification costs about a microsecond per character: it reads a sample of this size,
-# taken from the longest lines (the prose), not from the menus at the top of the page.
-_SAMPLE_CHARS = 1000
+# taken from the longest lines (the prose), not from the menus at the top of the page. 700 gives
+# the same language as 1000 on every corpus page (500 changes one), for 0.3 ms less a page.
+_SAMPLE_CHARS = 700
 _PROSE_CHARS = 30  # shorter lines are menu entries, buttons, dates
 # The sample is chosen among the lines of the text's first characters only, so that a page of
 # megabytes costs no more than an article: twice a typical page's text (11,000 characters).
