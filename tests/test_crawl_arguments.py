@@ -33,6 +33,15 @@ def _refused_before_any_request(run: CrawlRun, message: str, lines: int = 1) -> 
     assert run.requested == []
 
 
+def test_an_unknown_argument_is_named_and_the_known_ones_listed_with_their_use(crawl: Crawler) -> None:
+    from spiders.expertblogs import ExpertBlogsSpider
+
+    known = ExpertBlogsSpider.arguments
+    run = crawl("expertblogs", "-a", START, "-a", "deapth=3")
+    _refused_before_any_request(run, "unknown argument deapth='3': expected one of", lines=1 + len(known))
+    assert f"  site_depth: {known['site_depth'].help}" in run.stderr.splitlines()
+
+
 @pytest.mark.parametrize(
     ("spider", "arguments", "message"),
     [
@@ -51,15 +60,6 @@ def _refused_before_any_request(run: CrawlRun, message: str, lines: int = 1) -> 
         ("sites", ["urls=http://a.test:99999/"], "invalid argument urls="),
     ],
 )  # fmt: skip
-def test_an_unknown_argument_is_named_and_the_known_ones_listed_with_their_use(crawl: Crawler) -> None:
-    from spiders.expertblogs import ExpertBlogsSpider
-
-    known = ExpertBlogsSpider.arguments
-    run = crawl("expertblogs", "-a", START, "-a", "deapth=3")
-    _refused_before_any_request(run, "unknown argument deapth='3': expected one of", lines=1 + len(known))
-    assert f"  site_depth: {known['site_depth'].help}" in run.stderr.splitlines()
-
-
 def test_bad_argument_stops_before_any_request(
     crawl: Crawler, spider: str, arguments: list[str], message: str
 ) -> None:
