@@ -10,12 +10,14 @@ average), in one process and one run, both sides read the same fresh ``HtmlRespo
   ``parse`` (``response.selector.root``: parsel's one lxml parse, shared by every other step),
   ``text`` (:func:`watch.text.visible_text`), ``shell`` (:func:`watch.shell.shell_verdict`, the
   ``render=auto`` test of a script-built page: one corpus page, an AngularJS template, needs a
-  browser; on the 101 others, which need none, is where its cost must stay small), ``date``
-  (htmldate on the tree), ``language``, ``words`` (the page's one tokenisation, ``DocumentWords.from_page``, and the content
+  browser; on the 101 others, which need none, is where its cost must stay small), ``language``,
+  ``words`` (the page's one tokenisation, ``DocumentWords.from_page``, and the content
   fingerprint it gives), ``links`` (the crawl rule's :class:`spiders.links.PageLinkExtractor`),
   ``scope`` (:class:`watch.scope.CrawlScope` taking the page's links as the scope middleware
   hands them over: canonical forms, sites, queues), ``equation`` (the seed's equation and each of
-  its terms, as ``pipelines/match.py`` asks them), ``near misses`` (``NearMissCollector``) and
+  its terms, as ``pipelines/match.py`` asks them, and the publication date of a document that
+  matches: with an equation, only the documents exported get theirs read, by
+  ``pipelines/published.py``), ``near misses`` (``NearMissCollector``) and
   ``simhash`` (of the same words, as ``pipelines/dedup.py`` takes it).
 
 Times are CPU time (``time.process_time``) per page: the best of ``--rounds`` rounds after one
@@ -47,7 +49,7 @@ from watch.query import DocumentWords, QuerySet
 from watch.query.nearmiss import NearMissCollector
 from watch.scope import CrawlScope
 from watch.shell import shell_verdict
-from watch.text import visible_text
+from watch.text import parse_html, visible_text
 from watch.urls import crawl_target, site_of
 
 if TYPE_CHECKING:
@@ -57,7 +59,7 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "realpages"
 #: The seed's equation (README).
 EQUATION = 'Quorum OR Carata OR Poligma Or Nationbuilder Or "Digital Box" OR "Blue State Digital"'
 STEPS = (
-    "parse", "text", "shell", "date", "language", "words", "links", "scope", "equation", "near misses",
+    "parse", "text", "shell", "language", "words", "links", "scope", "equation", "near misses",
     "simhash",
 )  # fmt: skip
 #: Corpus pages whose plain HTML is script-built (lanouvellerepublique.fr.martin: {{ctrl.content.title}}).
@@ -138,8 +140,6 @@ class Watch:
             page = visible_text(root)
             t2 = clock()
             shell = shell_verdict(root, page.text)
-            t2s = clock()
-            published_date(root, url)
             t3 = clock()
             detect_language(page.text, page.lang)
             t4 = clock()
@@ -152,13 +152,15 @@ class Watch:
             t7 = clock()
             self.terms.match(doc)
             matched = self.queries.match(doc)
+            if matched:  # with an equation, only the documents exported get their date read
+                published_date(parse_html(response.text), url)
             t8 = clock()
             self.near_misses.add(doc, url)
             t9 = clock()
             if len(doc.body_words) >= MIN_WORDS_FOR_SIMHASH:
                 doc.simhash  # noqa: B018
             t10 = clock()
-            for step, seconds in zip(STEPS, (t1 - t0, t2 - t1, t2s - t2, t3 - t2s, t4 - t3, t5 - t4, t6 - t5,
+            for step, seconds in zip(STEPS, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5,
                                              t7 - t6, t8 - t7, t9 - t8, t10 - t9)):  # fmt: skip
                 spent[step] += seconds
             done["read"] += bool(page.title or page.text)

@@ -117,6 +117,7 @@ WATCH_STATE_CHANGES = "all"  # with a state: export all, only new, or new-or-cha
 
 ITEM_PIPELINES = {
     "pipelines.match.QueryMatchPipeline": 300,  # keep documents that satisfy the equation
+    "pipelines.published.PublishedDatePipeline": 400,  # then read the publication date of those kept
     "pipelines.dedup.DedupPipeline": 500,  # last: holds documents; at the end, changes then duplicates
 }
 

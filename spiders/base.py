@@ -139,6 +139,9 @@ class SpiderConfig:
     text_max_chars: int  #: ``WATCH_TEXT_MAX_CHARS``
     export_text: bool  #: ``WATCH_EXPORT_TEXT`` (the ``with_text`` argument)
     tracking: TrackingParameters  #: ``WATCH_URLS_TRACKING_PARAMETERS``
+    #: With an equation (``WATCH_QUERY``, ``WATCH_QUERIES_FILE``), most pages are dropped: their
+    #: publication date is read after matching, for the documents exported only.
+    dates_later: bool
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Self:
@@ -148,6 +151,7 @@ class SpiderConfig:
             text_max_chars=read(settings, "WATCH_TEXT_MAX_CHARS", whole_number(1)),
             export_text=read(settings, "WATCH_EXPORT_TEXT", setting_boolean),
             tracking=TrackingParameters(settings.getlist("WATCH_URLS_TRACKING_PARAMETERS")),
+            dates_later=bool(str(settings.get("WATCH_QUERY") or "").strip() or settings.get("WATCH_QUERIES_FILE")),
         )
 
 
@@ -165,6 +169,8 @@ class WatchSpider(CrawlSpider):
     text_extractor: str
     #: Characters of a page's text read at most (``WATCH_TEXT_MAX_CHARS``).
     text_max_chars: int
+    #: Publication dates are read after matching (see :class:`SpiderConfig`).
+    dates_later: bool
     #: How pages are rendered (``render`` argument, ``WATCH_RENDER*`` settings).
     render: RenderConfig
     #: Why this crawl has no browser to render with (``None``: it has one, or never renders).
@@ -212,6 +218,7 @@ class WatchSpider(CrawlSpider):
         spider.tracking = config.tracking
         spider.text_extractor = config.text_extractor
         spider.text_max_chars = config.text_max_chars
+        spider.dates_later = config.dates_later
         spider.render = RenderConfig.from_settings(crawler.settings)
         spider.browser_problem = spider.render.browser_problem()
         spider.pdf_limits = pdf_limits(crawler.settings)
@@ -285,7 +292,10 @@ class WatchSpider(CrawlSpider):
             self._fault(response, Outcome.NOT_TEXT, _content_type(response))
             return
         try:
-            page = analyse_page(response.selector.root, response.url, self.text_extractor, self.text_max_chars)
+            page = analyse_page(
+                response.selector.root, response.url, self.text_extractor, self.text_max_chars,
+                date=not self.dates_later,
+            )  # fmt: skip
         except Exception:
             stats.inc_value(f"watch/pages/status/{status}")
             stats.inc_value("watch/pages/unreadable")
@@ -447,7 +457,7 @@ class WatchSpider(CrawlSpider):
             status=response.status,
             content_type=content_type,
             title=page.title,
-            published=page.published,
+            published=page.published or "",
             language=page.language,
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             text_length=len(page.text),
@@ -455,6 +465,7 @@ class WatchSpider(CrawlSpider):
             text=page.text,
             read_order=response.meta.get(READ_ORDER_KEY, ()),
             words=page.words,
+            html=response.text if page.published is None else "",
         )
 
     def page_error(self, failure: Failure) -> None:

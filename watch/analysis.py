@@ -42,7 +42,7 @@ class PageAnalysis:
 
     title: str
     text: str
-    published: str
+    published: str | None  #: ``None``: not read (see :func:`analyse_page`'s ``date``)
     language: str
     fingerprint: str
     #: The page's words, read once: they serve the fingerprint, the simhash, the equations and
@@ -53,7 +53,7 @@ class PageAnalysis:
 
 
 def analyse_page(
-    root: HtmlElement, url: str, extractor: str = VISIBLE_TEXT, max_chars: int | None = None
+    root: HtmlElement, url: str, extractor: str = VISIBLE_TEXT, max_chars: int | None = None, *, date: bool = True
 ) -> PageAnalysis:
     """Read the page whose parsed tree is ``root``, fetched from ``url``.
 
@@ -62,9 +62,10 @@ def analyse_page(
     at most ``max_chars`` characters of its text (``WATCH_TEXT_MAX_CHARS``; ``None``: all), without
     modifying the tree, which other readers share. A text still longer is cut here
     (:func:`watch.text.cut_text`): whatever the extractor, no step after it reads more. The date is
-    read from the same tree, the language from the text (:mod:`watch.metadata`); the title and
-    text are split into words once (:meth:`DocumentWords.from_page`), which gives the
-    fingerprint and serves every later step.
+    read from the same tree (unless ``date`` is false: a crawl with an equation reads it only for
+    the pages that match, :mod:`pipelines.published`), the language from the text
+    (:mod:`watch.metadata`); the title and text are split into words once
+    (:meth:`DocumentWords.from_page`), which gives the fingerprint and serves every later step.
 
     >>> from watch.text import parse_html
     >>> root = parse_html("<html lang=fr><title>Élections</title><p>Le quorum est atteint.</p>")
@@ -80,7 +81,7 @@ def analyse_page(
     return PageAnalysis(
         title=page.title,
         text=text,
-        published=published_date(root, url),
+        published=published_date(root, url) if date else None,
         language=detect_language(text, page.lang),
         fingerprint=words.fingerprint,
         words=words,

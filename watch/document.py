@@ -44,10 +44,13 @@ class Document:
     #: The title's and text's words, read once by the spider for every later step (matching,
     #: deduplication); dropped once used. Never exported.
     words: DocumentWords | None = field(default=None, repr=False, compare=False)
+    #: The page's HTML while its publication date is still to be read: a crawl with an equation
+    #: reads it only for the documents that match (``pipelines/published.py``). Never exported.
+    html: str = field(default="", repr=False, compare=False)
 
 
 #: Fields carried through the pipelines but never exported.
-_INTERNAL = frozenset({"text", "read_order", "words"})
+_INTERNAL = frozenset({"text", "read_order", "words", "html"})
 #: Feed columns, in order, without the full text.
 EXPORT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Document) if f.name not in _INTERNAL)
 #: Feed columns when the user asks for the full text (``-a with_text=1``).
