@@ -59,8 +59,10 @@ class PrivateAddressRefused(IgnoreRequest):
         self.refusal = refusal
 
 
-#: Names the resolver refused in this process, with why (few: one per refused host).
+#: Names the resolver refused in this process, with why (one per refused host; forgotten all at
+#: once past :data:`_REMEMBERED_REFUSALS`, so that a web of such names cannot grow it without bound).
 _RESOLVED_REFUSALS: dict[str, Refusal] = {}
+_REMEMBERED_REFUSALS = 10_000
 
 
 def resolved_refusal(host: str) -> Refusal | None:
@@ -128,6 +130,8 @@ class GuardedResolver(CachingThreadedResolver):
 def _checked(address: str, name: str) -> Any:
     refusal = address_refusal(address)
     if refusal is not None:
+        if len(_RESOLVED_REFUSALS) >= _REMEMBERED_REFUSALS:
+            _RESOLVED_REFUSALS.clear()
         _RESOLVED_REFUSALS[name] = refusal
         logger.warning("Refused %s: it resolves to %s, %s", name, address, refusal.reason)
         raise PrivateAddressError(f"refused: {name} resolves to {address}, {refusal.reason} ({ALLOW_SETTING} is off)")
