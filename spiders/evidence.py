@@ -217,6 +217,11 @@ class Evidence:
         """Write the near misses and the coverage report, once the feeds are stored."""
         if self.scope is None or self.shared_role == "helper":  # no crawl, or the main writes the reports
             return
+        if self.shared_role and self.incomplete:
+            # This process saw part of a shared crawl only: the reports of an earlier run stay, and
+            # the run that finishes the crawl writes the new ones.
+            logger.error("No report written: %s", self.incomplete)
+            return
         spider = self.crawler.spider
         assert spider is not None and self.crawler.stats is not None
         coverage = self.scope.coverage()
@@ -244,8 +249,8 @@ class Evidence:
         assert stats is not None
         arguments = {
             name: ",".join(value) if isinstance(value, list) else str(value)
-            for name in getattr(spider, "arguments", {})
-            if (value := getattr(spider, name, None)) is not None
+            for name, argument in getattr(spider, "arguments", {}).items()
+            if (value := _argument_value(spider, name, argument, self.crawler.settings)) is not None
         }
         render = self.crawler.settings.get("WATCH_RENDER")
         unavailable = stats.get_value("watch/render/unavailable")
@@ -320,6 +325,15 @@ class Evidence:
         logger.info("%6s %7s %7s %10s %7s", "level", "sites", "pages", "documents", "errors")
         for level, (sites, pages, documents, errors) in sorted(rows.items()):
             logger.info("%6d %7d %7d %10d %7d", level, sites, pages, documents, errors)
+
+
+def _argument_value(spider: Spider, name: str, argument: Any, settings: BaseSettings) -> Any:
+    """The value of a spider argument given to the run (``None``: not given): the setting it wrote,
+    when it writes one (the spider may keep a richer object under the argument's name)."""
+    given = getattr(spider, name, None)
+    if given is None or argument.setting is None:
+        return given
+    return settings.get(argument.setting)
 
 
 #: Scope events that are errors, for the progress line.

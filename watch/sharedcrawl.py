@@ -75,7 +75,7 @@ class SiteWork:
     site: str
     level: int
     order: Order
-    entries: tuple[Entry[None], ...]
+    entries: tuple[Entry[Any], ...]  #: payloads: JSON values
     token: str
 
 
@@ -89,11 +89,34 @@ class SiteInfo:
     via: tuple[str, int] | None = None
 
 
+# Every script that judges leases first reads the crawl's clock: Redis's time, except that time
+# during which no process reached Redis (Redis stopped or unreachable, every process paused) does
+# not count against leases. Each process reaches Redis every few tenths of a second while it runs,
+# so a gap longer than a third of a lease means nobody could: every deadline moves on by the gap.
+# A dead process's leases still lapse, as the live ones keep the clock going.
+_CLOCK = """
+local function clock(p, ttl)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local last = tonumber(redis.call('GET', p .. 'clock'))
+  local slack = math.floor(ttl / 3)
+  if last and now - last > slack then
+    local gap = now - last - slack
+    for _, key in ipairs({'leases', 'main'}) do
+      for _, member in ipairs(redis.call('ZRANGE', p .. key, 0, -1)) do
+        redis.call('ZINCRBY', p .. key, gap, member)
+      end
+    end
+  end
+  redis.call('SET', p .. 'clock', now)
+  return now
+end
+"""
+
 # Lapsed leases go back to the queue in their rank; then the first site of the queue is leased.
-_LEASE = """
+_LEASE = _CLOCK + """
 local p, worker, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = clock(p, ttl)
 for _, site in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now)) do
   redis.call('ZREM', p .. 'leases', site)
   redis.call('DEL', p .. 'lease:' .. site)
@@ -106,16 +129,17 @@ local site = popped[1]
 local token = worker .. ':' .. redis.call('INCR', p .. 'tokens')
 redis.call('SET', p .. 'lease:' .. site, token)
 redis.call('ZADD', p .. 'leases', now + ttl, site)
+redis.call('SADD', p .. 'workers', worker)
 return {site, token, redis.call('HGET', p .. 'sites', site), redis.call('GET', p .. 'work:' .. site)}
 """
 
-# Renew the leases still ours; return the sites whose lease is not ours any more.
-_RENEW = """
-local p, ttl = ARGV[1], tonumber(ARGV[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+# Renew the leases still ours (and, for the main, its hold on the crawl); return the sites whose
+# lease is not ours any more, and whether the main still holds the crawl.
+_RENEW = _CLOCK + """
+local p, ttl, worker, main = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local now = clock(p, ttl)
 local lost = {}
-for i = 3, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   local site, token = ARGV[i], ARGV[i + 1]
   if redis.call('GET', p .. 'lease:' .. site) == token then
     redis.call('ZADD', p .. 'leases', now + ttl, site)
@@ -123,22 +147,36 @@ for i = 3, #ARGV, 2 do
     table.insert(lost, site)
   end
 end
-return lost
+local holds = 1
+if main == '1' then
+  if redis.call('ZSCORE', p .. 'main', worker) then
+    redis.call('ZADD', p .. 'main', now + ttl, worker)
+  else
+    holds = 0
+  end
+end
+return {lost, holds}
 """
 
 # Commit a site: only with its live token, only during its level; atomically store its result and
 # its links to new sites, release its lease and count it done. Returns the sites left, or -1
-# (lease lost) or -2 (not this level).
+# (lease lost) or -2 (not this level). A commit repeated with the token that made it (its answer
+# was lost on the way back) is answered as the first one.
 _COMMIT = """
 local p, site, token, level, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if redis.call('GET', p .. 'lease:' .. site) ~= token then return -1 end
+if redis.call('GET', p .. 'lease:' .. site) ~= token then
+  if redis.call('HGET', p .. 'done', site) == token then return tonumber(redis.call('GET', p .. 'remaining')) end
+  return -1
+end
 if redis.call('HGET', p .. 'meta', 'level') ~= level then return -2 end
 redis.call('HSET', p .. 'results', site, blob)
+redis.call('HSET', p .. 'done', site, token)
 for i = 6, #ARGV, 2 do
   redis.call('HSET', p .. 'next', ARGV[i] .. '|' .. site, ARGV[i + 1])
 end
-redis.call('DEL', p .. 'lease:' .. site)
+redis.call('DEL', p .. 'lease:' .. site, p .. 'work:' .. site)
 redis.call('ZREM', p .. 'leases', site)
+redis.call('HDEL', p .. 'rank', site)
 return redis.call('DECR', p .. 'remaining')
 """
 
@@ -155,20 +193,44 @@ return 1
 # A site first reached by a redirect during the current level: registered at that level and held
 # at once by the process that followed the redirect; its work (the landing URL) is kept, so that
 # another process can redo it if this one dies.
-_CLAIM = """
+_CLAIM = _CLOCK + """
 local p, site, info, work, worker, ttl, level = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
 if redis.call('HGET', p .. 'meta', 'level') ~= level then return false end
 if redis.call('HSETNX', p .. 'sites', site, info) == 0 then return false end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = clock(p, ttl)
 redis.call('HSET', p .. 'rank', site, 1000000000 + redis.call('INCR', p .. 'claims'))
 redis.call('SET', p .. 'work:' .. site, work)
 local token = worker .. ':' .. redis.call('INCR', p .. 'tokens')
 redis.call('SET', p .. 'lease:' .. site, token)
 redis.call('ZADD', p .. 'leases', now + ttl, site)
+redis.call('SADD', p .. 'workers', worker)
 redis.call('INCR', p .. 'remaining')
 return token
 """
+
+# The main's hold on the crawl: one main at a time. Taken when free, lapsed, or forced (its holder
+# is known to be dead); returns {holder, ms left, 0} when another main holds it, else
+# {previous holder or '', 0, 1}.
+_HOLD_MAIN = _CLOCK + """
+local p, worker, ttl, force = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local now = clock(p, ttl)
+local current = redis.call('ZRANGE', p .. 'main', 0, 0, 'WITHSCORES')
+local holder, left = current[1] or '', 0
+if current[2] then left = tonumber(current[2]) - now end
+if holder ~= '' and holder ~= worker and left > 0 and force ~= '1' then return {holder, left, 0} end
+redis.call('DEL', p .. 'main')
+redis.call('ZADD', p .. 'main', now + ttl, worker)
+return {holder, 0, 1}
+"""
+
+
+@dataclass(frozen=True)
+class MainHold:
+    """The answer to :meth:`SharedCrawl.hold_main`."""
+
+    taken: bool  #: this process is the crawl's main now
+    holder: str  #: the main that held the crawl before (``""``: none)
+    seconds_left: float  #: when not taken: how long the holder's hold lasts without renewal
 
 
 class SharedCrawl:
@@ -190,6 +252,7 @@ class SharedCrawl:
         self._commit = client.register_script(_COMMIT)
         self._release = client.register_script(_RELEASE)
         self._claim = client.register_script(_CLAIM)
+        self._hold_main = client.register_script(_HOLD_MAIN)
 
     # -- life of the crawl ----------------------------------------------------------------
 
@@ -219,6 +282,12 @@ class SharedCrawl:
             mapping={"status": Status.SEEDING.value, "arguments": encoded, "level": "0", "created": str(time.time())},
         )
         return False
+
+    def hold_main(self, *, force: bool = False) -> MainHold:
+        """As the main: hold the crawl, so that a second main of it is refused while this one runs
+        (:meth:`renew` keeps the hold). ``force``: take it from a holder known to be dead."""
+        holder, left, taken = self._hold_main(args=[self.prefix, self.worker, self.lease_ms, int(force)])
+        return MainHold(bool(taken), holder.decode() if isinstance(holder, bytes) else str(holder), int(left) / 1000)
 
     def seeding(self) -> bytes:
         """What the main's seeding found besides the seeds (see :meth:`seed`)."""
@@ -277,7 +346,7 @@ class SharedCrawl:
                     return None
                 level = int(pipe.hget(self._meta, "level") or 0)
                 known = {name.decode() for name in pipe.hkeys(self.prefix + "sites")}
-                found: dict[str, list[Entry[None]]] = {}
+                found: dict[str, list[Entry[Any]]] = {}
                 known_links = 0
                 for field, value in pipe.hgetall(self.prefix + "next").items():
                     target = field.decode().split("|", 1)[0]
@@ -341,28 +410,27 @@ class SharedCrawl:
         found = self._lease(args=[self.prefix, self.worker, self.lease_ms])
         if not found:
             return None
-        self.client.sadd(self.prefix + "workers", self.worker)
         site, token, info, work = found
         details = _site_info(info)
         return SiteWork(site.decode(), details.level, details.order, tuple(_entries(work)), token.decode())
 
-    def renew(self, held: Mapping[str, str]) -> set[str]:
-        """Renew the leases of ``held`` (site -> token); return the sites no longer ours."""
-        if not held:
-            return set()
-        args: list[Any] = [self.prefix, self.lease_ms]
+    def renew(self, held: Mapping[str, str], *, main: bool = False) -> tuple[set[str], bool]:
+        """Renew the leases of ``held`` (site -> token) and, for the ``main``, its hold on the
+        crawl; return the sites no longer ours, and whether the main still holds the crawl."""
+        args: list[Any] = [self.prefix, self.lease_ms, self.worker, int(main)]
         for site, token in held.items():
             args += [site, token]
-        return {site.decode() for site in self._renew(args=args)}
+        lost, holds = self._renew(args=args)
+        return {site.decode() for site in lost}, bool(holds)
 
-    def reclaim(self, worker_prefix: str) -> int:
-        """Put back in the queue every site leased by a worker whose name starts with
-        ``worker_prefix`` (a main that died, now rerun); return how many."""
+    def reclaim(self, worker: str) -> int:
+        """Put back in the queue every site leased by ``worker`` (a dead process: a main that
+        died, now rerun); return how many."""
         reclaimed = 0
         for name in self.client.zrange(self.prefix + "leases", 0, -1):
             site = name.decode()
             token = self.client.get(self.prefix + "lease:" + site)
-            if token is not None and token.decode().startswith(worker_prefix):
+            if token is not None and token.decode().startswith(worker + ":"):
                 reclaimed += self.release(site, token.decode())
         return reclaimed
 
@@ -389,7 +457,7 @@ class SharedCrawl:
         )
         if not token:
             return None
-        return SiteWork(site, info.level, info.order, (Entry(landing.order, landing.url, None),), token.decode())
+        return SiteWork(site, info.level, info.order, (landing,), token.decode())
 
     # -- reading --------------------------------------------------------------------------
 
@@ -434,8 +502,10 @@ def _site_info(raw: bytes) -> SiteInfo:
 
 
 def _entries_json(entries: Sequence[Entry[Any]]) -> str:
-    return _dumps([[list(entry.order), entry.url] for entry in entries])
+    """Entry links as JSON: their payloads must be JSON values (what it takes to rebuild the link's
+    request: its referer and depth, for the Scrapy adapter)."""
+    return json.dumps([[list(entry.order), entry.url, entry.payload] for entry in entries], separators=(",", ":"))
 
 
-def _entries(raw: bytes) -> list[Entry[None]]:
-    return [Entry(tuple(order), url, None) for order, url in json.loads(raw)]
+def _entries(raw: bytes) -> list[Entry[Any]]:
+    return [Entry(tuple(order), url, payload) for order, url, payload in json.loads(raw)]
