@@ -38,6 +38,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from redis.backoff import ExponentialBackoff
+from redis.connection import parse_url
 from redis.retry import Retry
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
@@ -220,9 +221,29 @@ def check_helper(arguments: Mapping[str, Any], settings: BaseSettings) -> None:
 def _client(url: str) -> redis.Redis:
     """A Redis connection for the crawl. Every call waits at most 5 s for an answer, and is tried
     once more after a lost connection: the crawl's own calls are made in the crawl's thread, and
-    it decides how long Redis may be away (``WATCH_REDIS_RECONNECT_WAIT``)."""
+    it decides how long Redis may be away (``WATCH_REDIS_RECONNECT_WAIT``). Its round trips are
+    counted (:func:`round_trips`)."""
+    base = parse_url(url).get("connection_class", redis.Connection)
+    counted = type(f"Counted{base.__name__}", (_RoundTrips, base), {})
     retry = Retry(ExponentialBackoff(cap=0.5, base=0.1), retries=1)
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, retry=retry)
+    return redis.Redis.from_url(
+        url, socket_timeout=5, socket_connect_timeout=5, retry=retry, connection_class=counted
+    )
+
+
+class _RoundTrips:
+    """Counts what a Redis connection sends: one round trip a command, or a pipeline."""
+
+    sent = 0
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        _RoundTrips.sent += 1
+        super().send_packed_command(command, check_health)  # type: ignore[misc]
+
+
+def round_trips() -> int:
+    """Round trips this process made to Redis so far."""
+    return _RoundTrips.sent
 
 
 def _join(crawl: SharedCrawl, config: RedisConfig) -> dict[str, Any]:
@@ -519,8 +540,11 @@ class SharedScopeMiddleware(ScopeMiddleware):
         if not holds:
             self._stop("another main run took this crawl over (this one was unreachable too long)")
             return
-        if not self._done:
-            self._work()
+        if not self._done and self._work():
+            engine = self.crawler.engine
+            assert engine is not None
+            if engine.spider_is_idle():  # close now, not at the engine's next idle check (5 s)
+                deferred_from_coro(engine.close_spider_async(reason="finished"))
 
     def _work(self) -> bool:
         """Commit what is done, take more sites, or tell the crawl is read; ``True`` when this
@@ -647,7 +671,9 @@ class SharedScopeMiddleware(ScopeMiddleware):
         stats = self.crawler.stats
         assert stats is not None
         stats.set_value("watch/shared/sites_committed", self._committed)
-        logger.info("%d site(s) read here and committed to the shared crawl", self._committed)
+        stats.set_value("watch/shared/redis_round_trips", round_trips())
+        logger.info("%d site(s) read here and committed to the shared crawl (%d Redis round trips)", self._committed,
+                    round_trips())  # fmt: skip
         try:
             if not self._done and self.scope.held:
                 self.scope.release_all()  # stopped early (Ctrl-C): others may read them at once
