@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
+from scrapy.extensions.feedexport import FeedExporter
 from twisted.internet.task import LoopingCall
 
 from spiders.config import read, seconds
@@ -160,6 +161,14 @@ class Evidence:
         """The crawl's equations and their terms (from the match pipeline)."""
         self.equations = {name: queries.queries[name].equation for name in queries.names}
         self._terms = tuple(terms)
+
+    def stop_short(self, reason: str) -> None:
+        """The run ends without the answer it must not present as complete (a shared crawl not read
+        yet, or lost): no feed file is written, not even an empty one over an earlier run's."""
+        self.incomplete = reason
+        feeds = self.crawler.get_extension(FeedExporter)
+        for slot in feeds.slots if feeds is not None else ():
+            slot.store_empty = False
 
     def released(self, released: Released, folded: int, near_dropped: int) -> None:
         """What the end of the crawl sent to the feeds (from the deduplication pipeline)."""

@@ -5,11 +5,14 @@ With ``WATCH_REDIS_URL`` set, ``scrapy crawl`` is one process of a shared crawl:
 * the **main** (today's command plus that setting) publishes the crawl's arguments and the settings
   that decide its answer (:data:`SHARED_SETTINGS`), reads the start page, seeds the crawl, reads its
   share of the sites, and — once every level is read — writes the feeds, the reports and the
-  monitoring state, once. Rerun after a crash with the same arguments, it resumes the crawl;
+  monitoring state, once. Rerun after a crash with the same arguments, it resumes the crawl. One
+  main at a time: a second one is refused while the first renews its hold; a main rerun on the
+  machine where its predecessor died takes over at once (that process is gone), elsewhere once
+  the dead main's hold lapses (``WATCH_REDIS_LEASE``);
 * a **helper** (``-a helper=1``) takes the arguments and settings from Redis (so they cannot
-  disagree), reads sites, exports nothing, and ends when the crawl is read. Started before the
-  main, it waits for it up to ``WATCH_REDIS_JOIN_WAIT`` seconds, then says there is no crawl to
-  join.
+  disagree), reads sites, exports nothing, and ends (exit status 0) when every level is read.
+  Started before the main, it waits for it up to ``WATCH_REDIS_JOIN_WAIT`` seconds, then says
+  there is no crawl to join (exit status 2).
 
 ``-a crawl_id=NAME`` (default: the spider's name) lets several crawls share one Redis. A password
 comes from the URL (``redis://:secret@host:6379/0``) or the environment (``WATCH_REDIS_PASSWORD``);
@@ -17,8 +20,19 @@ the URL is masked in the crawl's settings before Scrapy logs them, and never wri
 
 :class:`SharedScopeMiddleware` replaces the scope middleware's single-process parts: instead of
 starting the next level when the process idles, it commits each site it has read — with the
-evidence its documents left in the ledger, once they have all left the item pipelines — leases the
-next sites, renews its leases, and, as the main, reads every site's results back at the end.
+evidence its documents left in the ledger, once they have all left the item pipelines (a site is
+never committed with a document still on its way) — leases the next sites as soon as there is
+room, renews its leases, and, as the main, reads every site's results back at the end (the run's
+ledger is then exactly what Redis holds). An entry link read back from Redis is requested as its
+page made it (same depth, priority and referer), so documents are the same whoever reads them.
+
+A process may lose a site it is reading (it was unreachable longer than a lease: another process
+took the site): the pages of that reading still on their way are ignored (each request carries its
+lease, :data:`LEASE_KEY`), its commit is refused, and its documents are never released. The site
+may come back to this process later: :class:`LeaseDupeFilter` lets it request the same pages
+again. Redis unreachable: the process reads what it holds, commits once Redis is back, and stops
+(exit status 1, no feed and no report written) after ``WATCH_REDIS_RECONNECT_WAIT`` seconds, as
+it does at once when the crawl is gone from Redis (restarted without persistence).
 """
 
 from __future__ import annotations
@@ -42,7 +56,6 @@ from redis.connection import parse_url
 from redis.retry import Retry
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
-from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.job import job_dir
 from scrapy.utils.misc import load_object
@@ -657,10 +670,7 @@ class SharedScopeMiddleware(ScopeMiddleware):
             return
         self._done = True
         logger.error("%s: stopping; no feed is written (rerun the same command to resume)", reason)
-        evidence_of(self.crawler).incomplete = reason
-        feeds = self.crawler.get_extension(FeedExporter)
-        for slot in feeds.slots if feeds is not None else ():
-            slot.store_empty = False  # no feed file at all, rather than an empty one taken for an answer
+        evidence_of(self.crawler).stop_short(reason)
         assert self.crawler.engine is not None
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="shared_crawl_stopped"))
 

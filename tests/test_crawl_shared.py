@@ -444,15 +444,41 @@ def test_every_process_killed_then_the_same_commands_again(
     assert_same_answer(outcome(tmp_path / "out", rig.processes), reference, once=False)
 
 
-def test_redis_restarted_without_its_data_stops_the_crawl_and_writes_nothing(
-    rig: Rig, server: RedisServer, tmp_path: Path
-) -> None:
-    out = tmp_path / "out"
+def _earlier_run(out: Path) -> Callable[[], None]:
+    """Files an earlier run left in ``out``; returns a check that they are still as they were."""
     out.mkdir()
     earlier = {name: f"an earlier run's {name}\n" for name in ("out.jsonl", "coverage.json", "near_misses.json")}
     for name, text in earlier.items():
         (out / name).write_text(text, encoding="utf-8")
     stamps = {name: (out / name).stat().st_mtime_ns for name in earlier}
+
+    def untouched() -> None:
+        assert {name: (out / name).read_text("utf-8") for name in earlier} == earlier
+        assert {name: (out / name).stat().st_mtime_ns for name in earlier} == stamps
+
+    return untouched
+
+
+def test_ctrl_c_of_the_main_writes_nothing_and_gives_its_sites_back(
+    rig: Rig, client: redis.Redis, reference: Outcome, tmp_path: Path
+) -> None:
+    untouched = _earlier_run(tmp_path / "out")
+    main = rig.main("main1")
+    wait_until(lambda: _requests(main) >= 30 and holds_sites(client, main), "the main to hold sites")
+    main.popen.send_signal(signal.SIGINT)
+    assert main.wait(120) != 0
+    untouched()
+    assert client.zcard("watch:expertblogs:leases") == 0  # given back, not left to lapse
+    assert "No document released to the feeds: the shared crawl is not read yet" in main.log
+    again = rig.main("main2")
+    _finished(again)
+    assert_same_answer(outcome(tmp_path / "out", rig.processes), reference, once=False)
+
+
+def test_redis_restarted_without_its_data_stops_the_crawl_and_writes_nothing(
+    rig: Rig, server: RedisServer, tmp_path: Path
+) -> None:
+    untouched = _earlier_run(tmp_path / "out")
     main = rig.main()
     helper = rig.helper()
     wait_until(lambda: _requests(main, helper) >= 40, "the crawl to be under way")
@@ -462,8 +488,7 @@ def test_redis_restarted_without_its_data_stops_the_crawl_and_writes_nothing(
         assert process.wait(120) != 0, process.log[-3000:]
         assert "is gone from Redis (restarted without persistence?)" in process.log
         assert "Traceback" not in process.log
-    assert {name: (out / name).read_text("utf-8") for name in earlier} == earlier
-    assert {name: (out / name).stat().st_mtime_ns for name in earlier} == stamps
+    untouched()
 
 
 def test_redis_paused_longer_than_a_lease_the_crawl_goes_on(

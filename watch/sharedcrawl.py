@@ -10,16 +10,22 @@ every change to it is atomic (a Lua script, or a ``WATCH``/``MULTI`` transaction
   link to a known site is never a new site, and each site gets the smallest level;
 * the **level barrier**: the sites of the current level wait in ``todo`` (in read order) and
   ``remaining`` counts those not committed; the next level is built, once, by whichever process
-  sees ``remaining`` reach zero (:meth:`SharedCrawl.advance`), from the links that the committed
-  sites found to sites not known yet (``next``);
-* **leases**: a process takes a site with a token and an expiry that it renews
+  sees ``remaining`` reach zero (:meth:`SharedCrawl.advance`, a transaction that fails if any of
+  its keys changed meanwhile), from the links that the committed sites found to sites not known
+  yet (``next``);
+* **leases**: a process takes a site with a token and a deadline that it renews
   (:meth:`SharedCrawl.renew`); a site whose lease lapses (its process died) goes back to ``todo``
-  for another process, and a commit carrying a lapsed token is refused, so a site is never
-  counted twice;
+  for another process, and a commit carrying a token that is not the site's live one is refused,
+  so a site is never counted twice. Deadlines follow the crawl's **clock**: Redis's time, except
+  the time during which no process reached Redis (Redis stopped or unreachable, every process
+  paused), which does not count, so that an outage longer than a lease does not take every site
+  from the processes that hold it;
 * **results**: a site is committed with everything the end of the crawl needs (its pages, its
   documents, its counts: an opaque blob here) in the same atomic step that releases its lease and
   counts it done. Nothing is lost (work is acknowledged only by its commit) and nothing is counted
-  twice (a commit needs the live token).
+  twice (a commit needs the live token; one repeated because its answer was lost is answered
+  again, not applied twice);
+* the **main's hold**: one main at a time (:meth:`SharedCrawl.hold_main`), renewed with its leases.
 
 The end of the crawl is decided from this state alone, never from one process being idle: when a
 level completes with no new site, the crawl is ``assembling`` and the main writes the feeds and
@@ -27,13 +33,18 @@ reports from the committed results, then marks it ``finished``.
 
 Keys live under ``watch:<crawl_id>:``, so several crawls can share one Redis. The scripts build key
 names from that prefix: a standalone Redis (or a single Redis Cluster slot), not a cluster.
-Every call is synchronous: a crawl makes a few per site, never per page.
+Every call is synchronous and makes one round trip: a crawl makes a few per site, never per page.
+Redis holds, besides the registry, each committed site's result (zlib-compressed JSON: its pages,
+counts and documents' evidence, about 60 bytes a page on :mod:`bench.scale`'s web) until the
+next run of the crawl starts afresh, and, during a level, the links found to the next level's
+sites (compressed too).
 """
 
 from __future__ import annotations
 
 import json
 import time
+import zlib
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -321,7 +332,7 @@ class SharedCrawl:
                 pipe.hset(self.prefix + "sites", name, _site_json(info))
                 pipe.hset(self.prefix + "results", name, result)
             for name, site_entries in entries.items():
-                pipe.hset(self.prefix + "next", f"{name}|", _entries_json(site_entries))
+                pipe.hset(self.prefix + "next", f"{name}|", _entries_blob(site_entries))
             pipe.hset(self._meta, mapping={"seeds": _dumps([list(seed) for seed in seeds]), "seeding": findings})
             pipe.set(self.prefix + "remaining", 0)
             pipe.hset(self._meta, "status", Status.RUNNING.value)
@@ -360,7 +371,7 @@ class SharedCrawl:
                 for rank, (name, entries) in enumerate(entering):
                     pipe.hset(self.prefix + "sites", name, _site_json(SiteInfo(level + 1, entries[0].order)))
                     pipe.hset(self.prefix + "rank", name, rank)
-                    pipe.set(self.prefix + "work:" + name, _entries_json(entries))
+                    pipe.set(self.prefix + "work:" + name, _entries_blob(entries))
                     pipe.zadd(self.prefix + "todo", {name: rank})
                 pipe.set(self.prefix + "remaining", len(entering))
                 pipe.delete(self.prefix + "next")
@@ -444,7 +455,7 @@ class SharedCrawl:
         lost (another process took the site over) or the level moved on; nothing was stored."""
         args: list[Any] = [self.prefix, work.site, work.token, work.level, result]
         for target, entries in new_sites.items():
-            args += [target, _entries_json(entries)]
+            args += [target, _entries_blob(entries)]
         return int(self._commit(args=args)) >= 0
 
     def claim(self, site: str, info: SiteInfo, landing: Entry[Any]) -> SiteWork | None:
@@ -453,7 +464,7 @@ class SharedCrawl:
         ``None`` if the site is known already (or the level moved on).
         """
         token = self._claim(
-            args=[self.prefix, site, _site_json(info), _entries_json([landing]), self.worker, self.lease_ms, info.level]
+            args=[self.prefix, site, _site_json(info), _entries_blob([landing]), self.worker, self.lease_ms, info.level]
         )
         if not token:
             return None
@@ -501,11 +512,12 @@ def _site_info(raw: bytes) -> SiteInfo:
     return SiteInfo(int(data["level"]), tuple(data["order"]), (via[0], int(via[1])) if via else None)
 
 
-def _entries_json(entries: Sequence[Entry[Any]]) -> str:
-    """Entry links as JSON: their payloads must be JSON values (what it takes to rebuild the link's
-    request: its referer and depth, for the Scrapy adapter)."""
-    return json.dumps([[list(entry.order), entry.url, entry.payload] for entry in entries], separators=(",", ":"))
+def _entries_blob(entries: Sequence[Entry[Any]]) -> bytes:
+    """Entry links as zlib-compressed JSON: their payloads must be JSON values (what it takes to
+    rebuild the link's request: its referer and depth, for the Scrapy adapter). A site's links to
+    new sites repeat their pages' URLs (as referers): they compress well."""
+    return zlib.compress(_dumps([[list(entry.order), entry.url, entry.payload] for entry in entries]).encode())
 
 
 def _entries(raw: bytes) -> list[Entry[Any]]:
-    return [Entry(tuple(order), url, payload) for order, url, payload in json.loads(raw)]
+    return [Entry(tuple(order), url, payload) for order, url, payload in json.loads(zlib.decompress(raw))]

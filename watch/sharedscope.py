@@ -11,10 +11,23 @@ reached by a redirect elsewhere during the level is then a next-level candidate 
 known-site link when the level ends (:meth:`SharedCrawl.advance`) — the same counts in the end.
 
 A cross-site redirect lands where one process would put it when its target is a new site (the
-target is claimed, at the source's level, and read here) or a site this process holds. A target
-another process holds or has read is not followed (``redirect_refused``, ``held_elsewhere``): one
-process decides those by timing anyway. A redirect whose target this site's earlier reading
-claimed (the site is read again after its process died) is counted ``moved``, as the first time.
+target is claimed, at the source's level, and read here, or, if this process dies, by another from
+the landing URL) or a site this process holds. A redirect whose target an earlier reading of the
+same page claimed (the site is read again after its process died) gives its slot back and is
+counted as a redirect to a new site, as the first time (:class:`MovedBefore`); the target is read
+as its own site.
+
+**The one case that is not exact.** A cross-site redirect into a site that another process holds
+or has committed, or into a site of an earlier level, is refused (``redirect_refused``, fault
+``redirect_held_elsewhere``), and its page counts in the source site's budget. One process would
+follow it into that site when the site has room and does not know the URL (and otherwise refuse
+it, ``budget_full`` or ``already_read``, and count it the same way). Following it would put a page
+into a site whose pages another process decides, or whose result is committed: the site's slots
+would have to be shared, not just its registry entry. Into a site of the same level one process
+decides by download timing anyway (whether the site had room and had queued the URL when the
+redirect came back); into a site of an earlier level it would decide the same way every time,
+so only there does the answer differ from one process's. Blog moves (the redirect to a new domain)
+are followed exactly.
 """
 
 from __future__ import annotations
