@@ -64,8 +64,9 @@ def test_quick_run_shares_the_crawl() -> None:
         "speedup", "speedup_no_latency", "latency_s", "one_pages_per_s", "shared_pages_per_s",
         "one_pages_per_s_no_latency", "shared_pages_per_s_no_latency", "redis_round_trips_per_page",
         "redis_commands_per_page", "redis_kb_per_1000_pages", "sites_at_once", "load_average",
+        "machine_parallelism",
     }  # fmt: skip
     assert figures["latency_s"] == 0.05 and figures["sites_at_once"] == 2
     assert figures["speedup"] > 0 and figures["speedup_no_latency"] > 0
     assert 0 < figures["redis_round_trips_per_page"] <= figures["redis_commands_per_page"]
-    assert figures["redis_kb_per_1000_pages"] > 0
+    assert figures["redis_kb_per_1000_pages"] > 0 and figures["machine_parallelism"] > 0
