@@ -22,11 +22,13 @@ start-up included), pages per second over that time, CPU seconds and peak RSS of
 (counted by the crawl processes: ``watch/shared/redis_round_trips``), Redis commands per page
 (``INFO commandstats`` before and after: the commands run inside Lua scripts count too), and the
 crawl's Redis memory per 1,000 pages (``MEMORY USAGE`` of its keys once it is finished, and the
-``used_memory`` difference).
+``used_memory`` growth at the end and at its peak during the crawl, sampled every 0.2 s: the links
+to the next level's sites come and go with each level).
 
 The last line is JSON: ``{"speedup", "speedup_no_latency", "latency_s", "one_pages_per_s",
 "shared_pages_per_s", "one_pages_per_s_no_latency", "shared_pages_per_s_no_latency",
-"redis_round_trips_per_page", "redis_commands_per_page", "redis_kb_per_1000_pages", "sites_at_once",
+"redis_round_trips_per_page", "redis_commands_per_page", "redis_kb_per_1000_pages",
+"redis_peak_kb_per_1000_pages", "sites_at_once",
 "load_average", "machine_parallelism"}``; ``speedup`` = shared pages/s ÷ one process's, with
 latency. The figures are only as good as the cores the crawls got, and other work on the machine
 takes its share: each crawl runs ``--rounds`` times (3), one and shared in turn, and the best of
@@ -44,6 +46,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -124,6 +127,27 @@ class RedisCost:
     commands: int  #: ``INFO commandstats`` calls, script-inner commands included
     key_bytes: int  #: ``MEMORY USAGE`` of the crawl's keys, once finished
     used_memory_delta: int  #: ``INFO memory`` ``used_memory`` after minus before
+    peak_memory_delta: int  #: the largest ``used_memory`` seen during the crawl (every 0.2 s), minus before
+
+
+class _MemorySampler(threading.Thread):
+    """Samples Redis's ``used_memory`` while the crawl runs: its frontier (the links to the next
+    level's sites) comes and goes with each level."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        super().__init__(daemon=True)
+        self.client = client
+        self.peak = int(client.info("memory")["used_memory"])
+        self._finished = threading.Event()
+
+    def run(self) -> None:
+        while not self._finished.wait(0.2):
+            self.peak = max(self.peak, int(self.client.info("memory")["used_memory"]))
+
+    def stop(self) -> int:
+        self._finished.set()
+        self.join()
+        return self.peak
 
 
 def _commands(client: redis.Redis) -> int:
@@ -165,6 +189,8 @@ def run_shared(bench: BenchWeb, latency: float, work: Path, server: RedisServer,
               "-s", f"WATCH_REDIS_SITES_AT_ONCE={sites_at_once}"]  # fmt: skip
     client = redis.Redis.from_url(server.url)
     commands_before, memory_before = _commands(client), int(client.info("memory")["used_memory"])
+    sampler = _MemorySampler(redis.Redis.from_url(server.url))
+    sampler.start()
     with MockWeb(bench.resources, latency=latency) as main_web, MockWeb(bench.resources, latency=latency) as helper_web:
         started = time.monotonic()
         main = start_crawl("main", [*watch_command(out / "watch.jsonl"), *shared], REPO, crawl_env(main_web), main_web,
@@ -173,11 +199,13 @@ def run_shared(bench: BenchWeb, latency: float, work: Path, server: RedisServer,
         helper = start_crawl("helper", helper_command, REPO, crawl_env(helper_web), helper_web, out / "helper.log")
         measures = (finish_crawl(main), finish_crawl(helper))
         wall = time.monotonic() - started
+    peak = sampler.stop()
     cost = RedisCost(
         round_trips=sum(int(_ROUND_TRIPS.findall(m.read_text("utf-8"))[-1]) for m in (out / "main.log", out / "helper.log")),
         commands=_commands(client) - commands_before,
         key_bytes=_key_bytes(client, crawl_id),
         used_memory_delta=int(client.info("memory")["used_memory"]) - memory_before,
+        peak_memory_delta=peak - memory_before,
     )
     client.close()
     crawl = Crawl("main + helper (Redis)", measures, wall, _web_cpu(measures), _feed(out / "watch.jsonl"), _levels(out))
@@ -275,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"speedup {shared.pages_per_s / one.pages_per_s:.2f}; Redis: {cost.round_trips / pages:.2f} round"
                     f" trips/page, {cost.commands / pages:.2f} commands/page (script-inner included),"
                     f" {cost.key_bytes / pages:.0f} B/page in the crawl's keys"
-                    f" ({cost.used_memory_delta / pages:.0f} B/page used_memory growth)"
+                    f" (used_memory: {cost.used_memory_delta / pages:.0f} B/page more at the end,"
+                    f" {cost.peak_memory_delta / pages:.0f} B/page at the peak)"
                 )
                 problems += [f"latency {latency}: {problem}" for problem in check(bench, one, shared)]
                 if latency not in best_one or one.pages_per_s > best_one[latency].pages_per_s:
@@ -305,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
                 "redis_round_trips_per_page": round(cost1.round_trips / shared1.pages, 3),
                 "redis_commands_per_page": round(cost1.commands / shared1.pages, 3),
                 "redis_kb_per_1000_pages": round(cost1.key_bytes / shared1.pages, 1),
+                "redis_peak_kb_per_1000_pages": round(cost1.peak_memory_delta / shared1.pages, 1),
                 "sites_at_once": args.sites_at_once,
                 "load_average": round(load, 2),
                 "machine_parallelism": round(parallelism, 2),

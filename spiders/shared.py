@@ -188,7 +188,11 @@ class SharedRun:
                 return cls(config, crawl, True, True, _join(crawl, config), reads_start=False)
             published = {
                 "spider": spider,
-                "arguments": {name: str(value) for name, value in given.items() if name not in MAIN_ONLY_ARGUMENTS},
+                "arguments": {
+                    name: str(value)
+                    for name, value in given.items()
+                    if name not in MAIN_ONLY_ARGUMENTS and not name.startswith("_")  # Scrapyd's _job
+                },
                 "settings": {name: settings.get(name) for name in SHARED_SETTINGS},
                 "queries": _queries(settings),
             }
@@ -337,9 +341,13 @@ def _queries(settings: BaseSettings) -> dict[str, str]:
 
 #: Request meta key: the lease under which a page of a shared crawl was requested.
 LEASE_KEY = "watch_lease"
-#: Seconds between two looks at the shared crawl (renew leases; when idle, look for work): an idle
-#: process takes the sites of a new level within this time.
-_POLL = 0.25
+#: Seconds between two renewals of a process's leases (or a third of the lease, if shorter).
+_RENEW = 0.25
+#: Seconds between two looks for work of a process that reads no site (waiting for the others to
+#: finish a level), at first: it takes the sites of the next level within this time; the wait
+#: doubles after each look that finds nothing, up to :data:`_IDLE_POLL_MAX`.
+_IDLE_POLL = 0.05
+_IDLE_POLL_MAX = 1.0
 
 
 class LeaseDupeFilter(CompactDupeFilter):
@@ -392,6 +400,9 @@ class SharedScopeMiddleware(ScopeMiddleware):
         self._done = False
         self._working = False  # in _work: commits made meanwhile do not start it again
         self._committed = 0
+        self._renewed = 0.0  # time.monotonic() of the last renewal
+        self._idle_wait = _IDLE_POLL  # between two looks for work while reading nothing
+        self._next_look = 0.0
         self._unreachable_since: float | None = None
         self._loop = LoopingCall(self._tick)
 
@@ -444,14 +455,15 @@ class SharedScopeMiddleware(ScopeMiddleware):
         if self.run.helper:
             logger.info("Helping the shared crawl %s (%s)", where, crawl.worker)
         elif self.run.resumed:
-            logger.info("Resuming the shared crawl %s at level %d (%s)", where, crawl.level(), crawl.worker)
+            logger.info("Resuming the shared crawl %s, started %s, at level %d (%s)", where, crawl.started(),
+                        crawl.level(), crawl.worker)  # fmt: skip
         else:
             logger.info("Starting the shared crawl %s (%s)", where, crawl.worker)
         if not self.run.helper and not self.run.reads_start:
             seeds = crawl.seeds()
             if seeds:
                 evidence.record_seeds([Seed(url, text, rank) for rank, url, text in seeds])
-        self._loop.start(min(_POLL, self.run.config.lease_seconds / 3), now=False)
+        self._loop.start(_IDLE_POLL, now=False)
 
     async def process_start(self, start: Any) -> Any:
         """A main seeds the crawl from its spider's start; any other process never runs that code
@@ -537,27 +549,46 @@ class SharedScopeMiddleware(ScopeMiddleware):
             raise DontCloseSpider
 
     def _tick(self) -> None:
-        """Every few tenths of a second: renew leases, take more sites when there is room."""
+        """Renew the leases every :data:`_RENEW` seconds (and take more sites if there is room);
+        when this process reads no site, look for work, soon, then less and less often."""
+        now = time.monotonic()
+        if now - self._renewed >= min(_RENEW, self.run.config.lease_seconds / 3):
+            self._renewed = now
+            if not self._renew():
+                return
+            if self.scope.held and not self._done:
+                self._work()
+        if self.scope.held:
+            self._idle_wait, self._next_look = _IDLE_POLL, 0.0
+        if self._done or self.scope.held or now < self._next_look:
+            return
+        if self._work():
+            engine = self.crawler.engine
+            assert engine is not None
+            if engine.spider_is_idle():  # close now, not at the engine's next idle check (5 s)
+                deferred_from_coro(engine.close_spider_async(reason="finished"))
+        elif not self.scope.held:
+            self._next_look = now + self._idle_wait
+            self._idle_wait = min(2 * self._idle_wait, _IDLE_POLL_MAX)
+
+    def _renew(self) -> bool:
+        """Renew this process's leases; ``False`` when it cannot go on (for now, or for good)."""
         try:
             lost, holds = self.scope.renew()
             self._unreachable_since = None
         except redis.RedisError as exc:
             self._unreachable(exc)
-            return
+            return False
         except SharedStateLost as exc:
             self._stop(str(exc))
-            return
+            return False
         if lost:
             logger.warning("Lease lost on %s (another process reads them again)", ", ".join(sorted(lost)))
             self.crawler.stats.inc_value("watch/shared/sites_lost", len(lost))  # type: ignore[union-attr]
         if not holds:
             self._stop("another main run took this crawl over (this one was unreachable too long)")
-            return
-        if not self._done and self._work():
-            engine = self.crawler.engine
-            assert engine is not None
-            if engine.spider_is_idle():  # close now, not at the engine's next idle check (5 s)
-                deferred_from_coro(engine.close_spider_async(reason="finished"))
+            return False
+        return True
 
     def _work(self) -> bool:
         """Commit what is done, take more sites, or tell the crawl is read; ``True`` when this

@@ -63,7 +63,8 @@ def test_quick_run_shares_the_crawl() -> None:
     assert set(figures) == {
         "speedup", "speedup_no_latency", "latency_s", "one_pages_per_s", "shared_pages_per_s",
         "one_pages_per_s_no_latency", "shared_pages_per_s_no_latency", "redis_round_trips_per_page",
-        "redis_commands_per_page", "redis_kb_per_1000_pages", "sites_at_once", "load_average",
+        "redis_commands_per_page", "redis_kb_per_1000_pages", "redis_peak_kb_per_1000_pages", "sites_at_once",
+        "load_average",
         "machine_parallelism",
     }  # fmt: skip
     assert figures["latency_s"] == 0.05 and figures["sites_at_once"] == 2

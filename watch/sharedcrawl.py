@@ -395,6 +395,11 @@ class SharedCrawl:
         """Stop the crawl for every process: helpers stop, nothing is exported."""
         self.client.hset(self._meta, mapping={"status": Status.FAILED.value, "failure": reason})
 
+    def started(self) -> str:
+        """When the crawl was started (UTC, to the minute), for the log of a resumed run."""
+        found = self.client.hget(self._meta, "created")
+        return "" if found is None else time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(float(found)))
+
     def failure(self) -> str:
         found = self.client.hget(self._meta, "failure")
         return "" if found is None else found.decode()
