@@ -137,8 +137,8 @@ class SharedScope(CrawlScope[P]):
 
     def seed_crawl(self, evidence: dict[str, list[dict[str, Any]]], seeds: list[tuple[int, str, str]]) -> None:
         """As the main, once the start page is read (or known) and the seeds added: commit the start
-        page's site (with its document's ``evidence``), the seeds and what seeding counted; level 1
-        begins."""
+        page's site (with its document's ``evidence``), the seeds and what seeding counted, in one
+        transaction; level 1 begins with the next :meth:`next_work`, here or elsewhere."""
         level_zero = [
             (name, SiteInfo(0, site.order), _dump(self._result(site, evidence.get(name, []))))
             for name, site in self._sites.items()
@@ -147,7 +147,6 @@ class SharedScope(CrawlScope[P]):
         self.shared.seed(level_zero, self._states(seeding.found), seeds, _dump(_findings_json(seeding)))
         self._seeding = Findings()
         self._sites.clear()
-        self.shared.advance()
 
     def next_work(self) -> list[Release[P]] | Status:
         """Take sites to read, up to ``sites_at_once`` held: their first pages (an empty list when
