@@ -220,60 +220,80 @@ def _last_busy(
     return last_busy
 
 
-def _run(
-    name: str, command: list[str], cwd: Path, env: dict[str, str], web: MockWeb, log: Path
-) -> Measure:
-    """Run one crawl to completion and measure it; raise ``SystemExit`` when it fails."""
+@dataclass
+class Running:
+    """A crawl process started by :func:`start_crawl`, measured by :func:`finish_crawl`."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    web: MockWeb
+    log: Path
+    started: float  #: ``time.monotonic()`` at start
+    served_before: float  #: this process's CPU seconds at start
+
+
+def start_crawl(name: str, command: list[str], cwd: Path, env: dict[str, str], web: MockWeb, log: Path) -> Running:
+    """Start one crawl process against ``web`` (its log cleared), its output in ``log``."""
     web.clear_log()
+    served_before = cpu_seconds(resource.getrusage(resource.RUSAGE_SELF))
     started = time.monotonic()
-    served_before = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF))
     with log.open("w", encoding="utf-8") as out:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        # wait4, not wait: the rusage of this child alone (CPU time, peak RSS).
-        _, wait_status, usage = os.wait4(process.pid, 0)
-    wall = time.monotonic() - started
-    served = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - served_before
-    process.returncode = os.waitstatus_to_exitcode(wait_status)
-    if process.returncode != 0:
-        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
-        print(f"{name} crawl failed (exit status {process.returncode}); end of {log}:")
+    return Running(name, process, web, log, started, served_before)
+
+
+def finish_crawl(running: Running) -> Measure:
+    """Wait for a crawl process to end and measure it; raise ``SystemExit`` when it failed."""
+    # wait4, not wait: the rusage of this child alone (CPU time, peak RSS).
+    _, wait_status, usage = os.wait4(running.process.pid, 0)
+    wall = time.monotonic() - running.started
+    served = cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - running.served_before
+    running.process.returncode = os.waitstatus_to_exitcode(wait_status)
+    if running.process.returncode != 0:
+        tail = running.log.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
+        print(f"{running.name} crawl failed (exit status {running.process.returncode}); end of {running.log}:")
         print(*tail, sep="\n  ")
         raise SystemExit(1)
     return Measure(
-        name=name,
-        requests=tuple(web.requests),
+        name=running.name,
+        requests=tuple(running.web.requests),
         wall_s=wall,
-        cpu_s=_cpu_seconds(usage),
+        cpu_s=cpu_seconds(usage),
         peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
         server_cpu_s=served,
     )
 
 
-def _cpu_seconds(usage: resource.struct_rusage) -> float:
+def run_crawl(name: str, command: list[str], cwd: Path, env: dict[str, str], web: MockWeb, log: Path) -> Measure:
+    """Run one crawl to completion and measure it; raise ``SystemExit`` when it fails."""
+    return finish_crawl(start_crawl(name, command, cwd, env, web, log))
+
+
+def cpu_seconds(usage: resource.struct_rusage) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-_SCRAPY = (sys.executable, "-m", "scrapy")
+SCRAPY = (sys.executable, "-m", "scrapy")
 
 
 def _bare_command() -> list[str]:
     spider = Path(__file__).resolve().with_name("bare_spider.py")
-    return [*_SCRAPY, "runspider", str(spider), "-a", f"start_url={START_URL}", *settings_args()]
+    return [*SCRAPY, "runspider", str(spider), "-a", f"start_url={START_URL}", *settings_args()]
 
 
-def _watch_command(feed: Path) -> list[str]:
+def watch_command(feed: Path) -> list[str]:
     """watch's crawl of the same web, with the seed's equation and the scope that covers levels 0-5."""
     scope = ["-a", f"pages_per_site={PAGES_PER_SITE}", "-a", f"site_depth={LEVELS}"]
     start = ["-a", f"start_url={START_URL}", "-a", f"query={EQUATION}", "-a", "render=never"]
     politeness_off = settings_args()
-    return [*_SCRAPY, "crawl", "expertblogs", *start, *scope, *politeness_off, "-s", f"LOG_FORMAT={LOG_FORMAT}", "-O", str(feed)]
+    return [*SCRAPY, "crawl", "expertblogs", *start, *scope, *politeness_off, "-s", f"LOG_FORMAT={LOG_FORMAT}", "-O", str(feed)]
 
 
 def _python_path(env: dict[str, str]) -> list[str]:
     return [entry for entry in env.get("PYTHONPATH", "").split(os.pathsep) if entry]
 
 
-def _crawl_env(web: MockWeb) -> dict[str, str]:
+def crawl_env(web: MockWeb) -> dict[str, str]:
     """The user's environment routed through the mock web, with no other project selected."""
     env = {**os.environ, **web.proxy_env()}
     for name in ("SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT", "SCRAPY_PYTHON_SHELL"):
@@ -334,14 +354,14 @@ def main(argv: list[str] | None = None) -> int:
         logs = args.logs.resolve() if args.logs else work
         logs.mkdir(parents=True, exist_ok=True)
         with MockWeb(bench.resources, latency=latency) as web:
-            env = _crawl_env(web)
+            env = crawl_env(web)
             # The bare spider runs outside the project (no scrapy.cfg above ``work``).
             bare_env = {**env, "PYTHONPATH": os.pathsep.join([str(REPO), *_python_path(env)])}
             # Untimed: the first Python to import Scrapy pays for the disk cache.
             subprocess.run([sys.executable, "-c", "import scrapy"], check=True)
-            bare = _run("bare", _bare_command(), work, bare_env, web, logs / "bare.log")
+            bare = run_crawl("bare", _bare_command(), work, bare_env, web, logs / "bare.log")
             feed = logs / "watch.jsonl"
-            watch = _run("watch", _watch_command(feed), REPO, env, web, logs / "watch.log")
+            watch = run_crawl("watch", watch_command(feed), REPO, env, web, logs / "watch.log")
         print(HEADER)
         print(bare.row())
         print(watch.row())

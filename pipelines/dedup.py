@@ -144,7 +144,7 @@ class DedupPipeline:
         if self.evidence.shared_role == "helper":
             return  # its sites went to Redis with their documents: the main releases them
         if self.evidence.shared_role == "main" and not self.evidence.shared_complete and not self.evidence.incomplete:
-            self.evidence.incomplete = (
+            self.evidence.stop_short(
                 "the shared crawl is not read yet and goes on in Redis: rerun the same command to resume it"
             )
         if self.evidence.incomplete:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
+from scrapy.extensions.feedexport import FeedExporter
 from twisted.internet.task import LoopingCall
 
 from spiders.arguments import folder, optional
@@ -165,6 +166,14 @@ class Evidence:
         self.equations = {name: queries.queries[name].equation for name in queries.names}
         self._terms = tuple(terms)
 
+    def stop_short(self, reason: str) -> None:
+        """The run ends without the answer it must not present as complete (a shared crawl not read
+        yet, or lost): no feed file is written, not even an empty one over an earlier run's."""
+        self.incomplete = reason
+        feeds = self.crawler.get_extension(FeedExporter)
+        for slot in feeds.slots if feeds is not None else ():
+            slot.store_empty = False
+
     def released(self, released: Released, folded: int, near_dropped: int) -> None:
         """What the end of the crawl sent to the feeds (from the deduplication pipeline)."""
         self._released = released
@@ -220,6 +229,11 @@ class Evidence:
     def _write(self, **kwargs: Any) -> None:
         """Write the near misses and the coverage report, once the feeds are stored."""
         if self.scope is None or self.shared_role == "helper":  # no crawl, or the main writes the reports
+            return
+        if self.shared_role and self.incomplete:
+            # This process saw part of a shared crawl only: the reports of an earlier run stay, and
+            # the run that finishes the crawl writes the new ones.
+            logger.error("No report written: %s", self.incomplete)
             return
         spider = self.crawler.spider
         assert spider is not None and self.crawler.stats is not None

@@ -11,7 +11,7 @@ import redis
 
 from mockweb.redis_server import RedisServer
 from watch.scope import Entry
-from watch.sharedcrawl import SharedCrawl, SharedCrawlError, SiteInfo, Status
+from watch.sharedcrawl import MainHold, SharedCrawl, SharedCrawlError, SiteInfo, SiteWork, Status
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -117,10 +117,10 @@ def test_renewed_leases_are_kept_and_lost_ones_reported(client: redis.Redis) -> 
     assert held is not None
     for _ in range(4):
         time.sleep(0.1)
-        assert worker.renew({held.site: held.token}) == set()
+        assert worker.renew({held.site: held.token}) == (set(), True)
     assert crawl.lease() is not None  # b.test; a.test is still held
     assert crawl.lease() is None
-    assert worker.renew({held.site: "someone-else"}) == {held.site}
+    assert worker.renew({held.site: "someone-else"}) == ({held.site}, True)
 
 
 def test_a_released_site_goes_back_to_the_queue(client: redis.Redis) -> None:
@@ -176,3 +176,67 @@ def test_a_failed_crawl_tells_why(client: redis.Redis) -> None:
     assert crawl.failure() == "the start page could not be read"
     crawl.clear()
     assert crawl.status() is None
+
+
+def test_time_when_nobody_reached_redis_does_not_count_against_leases(client: redis.Redis) -> None:
+    """Redis stopped (or unreachable for everyone) longer than a lease: no lease lapses for it."""
+    crawl = _seeded(client)
+    worker = _crawl(client, "w", lease_seconds=0.6)
+    held = worker.lease()
+    assert held is not None
+    time.sleep(1.0)  # nobody calls: as if Redis were unreachable
+    other = _crawl(client, "other", lease_seconds=0.6)
+    taken = other.lease()
+    assert taken is not None and taken.site != held.site  # a.test's lease did not lapse
+    assert worker.renew({held.site: held.token}) == (set(), True)
+    for _ in range(8):  # while others reach Redis, a lease not renewed lapses
+        time.sleep(0.15)
+        other.renew({taken.site: taken.token})
+    lapsed = other.lease()
+    assert lapsed is not None and lapsed.site == held.site
+    assert crawl.counters()["leases_lapsed"] == 1
+
+
+def test_a_commit_whose_answer_was_lost_is_repeated_safely(client: redis.Redis) -> None:
+    crawl = _seeded(client)
+    work = crawl.lease()
+    assert work is not None
+    assert crawl.commit(work, b"A", {})
+    assert crawl.commit(work, b"A", {})  # same token: the first commit's answer
+    other = _crawl(client, "w2").lease()
+    assert other is not None
+    assert not crawl.commit(SiteWork(other.site, other.level, other.order, other.entries, work.token), b"B", {})
+    assert crawl.remaining() == 1
+
+
+def test_one_main_holds_the_crawl(client: redis.Redis) -> None:
+    _seeded(client)
+    first = _crawl(client, "main@a:1:x", lease_seconds=0.5)
+    assert first.hold_main() == MainHold(True, "", 0.0)
+    second = _crawl(client, "main@b:2:y", lease_seconds=0.5)
+    refused = second.hold_main()
+    assert not refused.taken and refused.holder == "main@a:1:x" and 0 < refused.seconds_left <= 0.5
+    assert first.renew({}, main=True) == (set(), True)
+    assert second.hold_main(force=True).taken
+    assert first.renew({}, main=True) == (set(), False)  # taken over: the first main must stop
+
+
+def test_a_dead_workers_sites_are_reclaimed(client: redis.Redis) -> None:
+    crawl = _seeded(client)
+    dead = _crawl(client, "main@h:1:a")
+    held = dead.lease()
+    assert held is not None
+    assert _crawl(client, "main@h:1:ab").reclaim("main@h:1:ab") == 0  # another worker's name prefix
+    assert crawl.reclaim("main@h:1:a") == 1
+    again = crawl.lease()
+    assert again is not None and again.site == held.site
+
+
+def test_entry_links_keep_their_payloads(client: redis.Redis) -> None:
+    crawl = _crawl(client)
+    crawl.begin({})
+    state = {"depth": 1, "referer": "http://portal.test/", "priority": -1}
+    crawl.seed([], {"a.test": [Entry((1,), "http://a.test/", state)]})
+    assert crawl.advance() == 1
+    work = crawl.lease()
+    assert work is not None and work.entries == (Entry((1,), "http://a.test/", state),)

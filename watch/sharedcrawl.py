@@ -10,16 +10,22 @@ every change to it is atomic (a Lua script, or a ``WATCH``/``MULTI`` transaction
   link to a known site is never a new site, and each site gets the smallest level;
 * the **level barrier**: the sites of the current level wait in ``todo`` (in read order) and
   ``remaining`` counts those not committed; the next level is built, once, by whichever process
-  sees ``remaining`` reach zero (:meth:`SharedCrawl.advance`), from the links that the committed
-  sites found to sites not known yet (``next``);
-* **leases**: a process takes a site with a token and an expiry that it renews
+  sees ``remaining`` reach zero (:meth:`SharedCrawl.advance`, a transaction that fails if any of
+  its keys changed meanwhile), from the links that the committed sites found to sites not known
+  yet (``next``);
+* **leases**: a process takes a site with a token and a deadline that it renews
   (:meth:`SharedCrawl.renew`); a site whose lease lapses (its process died) goes back to ``todo``
-  for another process, and a commit carrying a lapsed token is refused, so a site is never
-  counted twice;
+  for another process, and a commit carrying a token that is not the site's live one is refused,
+  so a site is never counted twice. Deadlines follow the crawl's **clock**: Redis's time, except
+  the time during which no process reached Redis (Redis stopped or unreachable, every process
+  paused), which does not count, so that an outage longer than a lease does not take every site
+  from the processes that hold it;
 * **results**: a site is committed with everything the end of the crawl needs (its pages, its
   documents, its counts: an opaque blob here) in the same atomic step that releases its lease and
   counts it done. Nothing is lost (work is acknowledged only by its commit) and nothing is counted
-  twice (a commit needs the live token).
+  twice (a commit needs the live token; one repeated because its answer was lost is answered
+  again, not applied twice);
+* the **main's hold**: one main at a time (:meth:`SharedCrawl.hold_main`), renewed with its leases.
 
 The end of the crawl is decided from this state alone, never from one process being idle: when a
 level completes with no new site, the crawl is ``assembling`` and the main writes the feeds and
@@ -27,13 +33,18 @@ reports from the committed results, then marks it ``finished``.
 
 Keys live under ``watch:<crawl_id>:``, so several crawls can share one Redis. The scripts build key
 names from that prefix: a standalone Redis (or a single Redis Cluster slot), not a cluster.
-Every call is synchronous: a crawl makes a few per site, never per page.
+Every call is synchronous and makes one round trip: a crawl makes a few per site, never per page.
+Redis holds, besides the registry, each committed site's result (zlib-compressed JSON: its pages,
+counts and documents' evidence, about 60 bytes a page on :mod:`bench.scale`'s web) until the
+next run of the crawl starts afresh, and, during a level, the links found to the next level's
+sites (compressed too).
 """
 
 from __future__ import annotations
 
 import json
 import time
+import zlib
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -75,7 +86,7 @@ class SiteWork:
     site: str
     level: int
     order: Order
-    entries: tuple[Entry[None], ...]
+    entries: tuple[Entry[Any], ...]  #: payloads: JSON values
     token: str
 
 
@@ -89,11 +100,34 @@ class SiteInfo:
     via: tuple[str, int] | None = None
 
 
+# Every script that judges leases first reads the crawl's clock: Redis's time, except that time
+# during which no process reached Redis (Redis stopped or unreachable, every process paused) does
+# not count against leases. Each process reaches Redis every few tenths of a second while it runs,
+# so a gap longer than a third of a lease means nobody could: every deadline moves on by the gap.
+# A dead process's leases still lapse, as the live ones keep the clock going.
+_CLOCK = """
+local function clock(p, ttl)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local last = tonumber(redis.call('GET', p .. 'clock'))
+  local slack = math.floor(ttl / 3)
+  if last and now - last > slack then
+    local gap = now - last - slack
+    for _, key in ipairs({'leases', 'main'}) do
+      for _, member in ipairs(redis.call('ZRANGE', p .. key, 0, -1)) do
+        redis.call('ZINCRBY', p .. key, gap, member)
+      end
+    end
+  end
+  redis.call('SET', p .. 'clock', now)
+  return now
+end
+"""
+
 # Lapsed leases go back to the queue in their rank; then the first site of the queue is leased.
-_LEASE = """
+_LEASE = _CLOCK + """
 local p, worker, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = clock(p, ttl)
 for _, site in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now)) do
   redis.call('ZREM', p .. 'leases', site)
   redis.call('DEL', p .. 'lease:' .. site)
@@ -106,16 +140,17 @@ local site = popped[1]
 local token = worker .. ':' .. redis.call('INCR', p .. 'tokens')
 redis.call('SET', p .. 'lease:' .. site, token)
 redis.call('ZADD', p .. 'leases', now + ttl, site)
+redis.call('SADD', p .. 'workers', worker)
 return {site, token, redis.call('HGET', p .. 'sites', site), redis.call('GET', p .. 'work:' .. site)}
 """
 
-# Renew the leases still ours; return the sites whose lease is not ours any more.
-_RENEW = """
-local p, ttl = ARGV[1], tonumber(ARGV[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+# Renew the leases still ours (and, for the main, its hold on the crawl); return the sites whose
+# lease is not ours any more, and whether the main still holds the crawl.
+_RENEW = _CLOCK + """
+local p, ttl, worker, main = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local now = clock(p, ttl)
 local lost = {}
-for i = 3, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   local site, token = ARGV[i], ARGV[i + 1]
   if redis.call('GET', p .. 'lease:' .. site) == token then
     redis.call('ZADD', p .. 'leases', now + ttl, site)
@@ -123,22 +158,36 @@ for i = 3, #ARGV, 2 do
     table.insert(lost, site)
   end
 end
-return lost
+local holds = 1
+if main == '1' then
+  if redis.call('ZSCORE', p .. 'main', worker) then
+    redis.call('ZADD', p .. 'main', now + ttl, worker)
+  else
+    holds = 0
+  end
+end
+return {lost, holds}
 """
 
 # Commit a site: only with its live token, only during its level; atomically store its result and
 # its links to new sites, release its lease and count it done. Returns the sites left, or -1
-# (lease lost) or -2 (not this level).
+# (lease lost) or -2 (not this level). A commit repeated with the token that made it (its answer
+# was lost on the way back) is answered as the first one.
 _COMMIT = """
 local p, site, token, level, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if redis.call('GET', p .. 'lease:' .. site) ~= token then return -1 end
+if redis.call('GET', p .. 'lease:' .. site) ~= token then
+  if redis.call('HGET', p .. 'done', site) == token then return tonumber(redis.call('GET', p .. 'remaining')) end
+  return -1
+end
 if redis.call('HGET', p .. 'meta', 'level') ~= level then return -2 end
 redis.call('HSET', p .. 'results', site, blob)
+redis.call('HSET', p .. 'done', site, token)
 for i = 6, #ARGV, 2 do
   redis.call('HSET', p .. 'next', ARGV[i] .. '|' .. site, ARGV[i + 1])
 end
-redis.call('DEL', p .. 'lease:' .. site)
+redis.call('DEL', p .. 'lease:' .. site, p .. 'work:' .. site)
 redis.call('ZREM', p .. 'leases', site)
+redis.call('HDEL', p .. 'rank', site)
 return redis.call('DECR', p .. 'remaining')
 """
 
@@ -155,20 +204,44 @@ return 1
 # A site first reached by a redirect during the current level: registered at that level and held
 # at once by the process that followed the redirect; its work (the landing URL) is kept, so that
 # another process can redo it if this one dies.
-_CLAIM = """
+_CLAIM = _CLOCK + """
 local p, site, info, work, worker, ttl, level = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
 if redis.call('HGET', p .. 'meta', 'level') ~= level then return false end
 if redis.call('HSETNX', p .. 'sites', site, info) == 0 then return false end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = clock(p, ttl)
 redis.call('HSET', p .. 'rank', site, 1000000000 + redis.call('INCR', p .. 'claims'))
 redis.call('SET', p .. 'work:' .. site, work)
 local token = worker .. ':' .. redis.call('INCR', p .. 'tokens')
 redis.call('SET', p .. 'lease:' .. site, token)
 redis.call('ZADD', p .. 'leases', now + ttl, site)
+redis.call('SADD', p .. 'workers', worker)
 redis.call('INCR', p .. 'remaining')
 return token
 """
+
+# The main's hold on the crawl: one main at a time. Taken when free, lapsed, or forced (its holder
+# is known to be dead); returns {holder, ms left, 0} when another main holds it, else
+# {previous holder or '', 0, 1}.
+_HOLD_MAIN = _CLOCK + """
+local p, worker, ttl, force = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local now = clock(p, ttl)
+local current = redis.call('ZRANGE', p .. 'main', 0, 0, 'WITHSCORES')
+local holder, left = current[1] or '', 0
+if current[2] then left = tonumber(current[2]) - now end
+if holder ~= '' and holder ~= worker and left > 0 and force ~= '1' then return {holder, left, 0} end
+redis.call('DEL', p .. 'main')
+redis.call('ZADD', p .. 'main', now + ttl, worker)
+return {holder, 0, 1}
+"""
+
+
+@dataclass(frozen=True)
+class MainHold:
+    """The answer to :meth:`SharedCrawl.hold_main`."""
+
+    taken: bool  #: this process is the crawl's main now
+    holder: str  #: the main that held the crawl before (``""``: none)
+    seconds_left: float  #: when not taken: how long the holder's hold lasts without renewal
 
 
 class SharedCrawl:
@@ -190,6 +263,7 @@ class SharedCrawl:
         self._commit = client.register_script(_COMMIT)
         self._release = client.register_script(_RELEASE)
         self._claim = client.register_script(_CLAIM)
+        self._hold_main = client.register_script(_HOLD_MAIN)
 
     # -- life of the crawl ----------------------------------------------------------------
 
@@ -219,6 +293,12 @@ class SharedCrawl:
             mapping={"status": Status.SEEDING.value, "arguments": encoded, "level": "0", "created": str(time.time())},
         )
         return False
+
+    def hold_main(self, *, force: bool = False) -> MainHold:
+        """As the main: hold the crawl, so that a second main of it is refused while this one runs
+        (:meth:`renew` keeps the hold). ``force``: take it from a holder known to be dead."""
+        holder, left, taken = self._hold_main(args=[self.prefix, self.worker, self.lease_ms, int(force)])
+        return MainHold(bool(taken), holder.decode() if isinstance(holder, bytes) else str(holder), int(left) / 1000)
 
     def seeding(self) -> bytes:
         """What the main's seeding found besides the seeds (see :meth:`seed`)."""
@@ -252,7 +332,7 @@ class SharedCrawl:
                 pipe.hset(self.prefix + "sites", name, _site_json(info))
                 pipe.hset(self.prefix + "results", name, result)
             for name, site_entries in entries.items():
-                pipe.hset(self.prefix + "next", f"{name}|", _entries_json(site_entries))
+                pipe.hset(self.prefix + "next", f"{name}|", _entries_blob(site_entries))
             pipe.hset(self._meta, mapping={"seeds": _dumps([list(seed) for seed in seeds]), "seeding": findings})
             pipe.set(self.prefix + "remaining", 0)
             pipe.hset(self._meta, "status", Status.RUNNING.value)
@@ -277,7 +357,7 @@ class SharedCrawl:
                     return None
                 level = int(pipe.hget(self._meta, "level") or 0)
                 known = {name.decode() for name in pipe.hkeys(self.prefix + "sites")}
-                found: dict[str, list[Entry[None]]] = {}
+                found: dict[str, list[Entry[Any]]] = {}
                 known_links = 0
                 for field, value in pipe.hgetall(self.prefix + "next").items():
                     target = field.decode().split("|", 1)[0]
@@ -291,7 +371,7 @@ class SharedCrawl:
                 for rank, (name, entries) in enumerate(entering):
                     pipe.hset(self.prefix + "sites", name, _site_json(SiteInfo(level + 1, entries[0].order)))
                     pipe.hset(self.prefix + "rank", name, rank)
-                    pipe.set(self.prefix + "work:" + name, _entries_json(entries))
+                    pipe.set(self.prefix + "work:" + name, _entries_blob(entries))
                     pipe.zadd(self.prefix + "todo", {name: rank})
                 pipe.set(self.prefix + "remaining", len(entering))
                 pipe.delete(self.prefix + "next")
@@ -314,6 +394,11 @@ class SharedCrawl:
     def fail(self, reason: str) -> None:
         """Stop the crawl for every process: helpers stop, nothing is exported."""
         self.client.hset(self._meta, mapping={"status": Status.FAILED.value, "failure": reason})
+
+    def started(self) -> str:
+        """When the crawl was started (UTC, to the minute), for the log of a resumed run."""
+        found = self.client.hget(self._meta, "created")
+        return "" if found is None else time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(float(found)))
 
     def failure(self) -> str:
         found = self.client.hget(self._meta, "failure")
@@ -341,28 +426,27 @@ class SharedCrawl:
         found = self._lease(args=[self.prefix, self.worker, self.lease_ms])
         if not found:
             return None
-        self.client.sadd(self.prefix + "workers", self.worker)
         site, token, info, work = found
         details = _site_info(info)
         return SiteWork(site.decode(), details.level, details.order, tuple(_entries(work)), token.decode())
 
-    def renew(self, held: Mapping[str, str]) -> set[str]:
-        """Renew the leases of ``held`` (site -> token); return the sites no longer ours."""
-        if not held:
-            return set()
-        args: list[Any] = [self.prefix, self.lease_ms]
+    def renew(self, held: Mapping[str, str], *, main: bool = False) -> tuple[set[str], bool]:
+        """Renew the leases of ``held`` (site -> token) and, for the ``main``, its hold on the
+        crawl; return the sites no longer ours, and whether the main still holds the crawl."""
+        args: list[Any] = [self.prefix, self.lease_ms, self.worker, int(main)]
         for site, token in held.items():
             args += [site, token]
-        return {site.decode() for site in self._renew(args=args)}
+        lost, holds = self._renew(args=args)
+        return {site.decode() for site in lost}, bool(holds)
 
-    def reclaim(self, worker_prefix: str) -> int:
-        """Put back in the queue every site leased by a worker whose name starts with
-        ``worker_prefix`` (a main that died, now rerun); return how many."""
+    def reclaim(self, worker: str) -> int:
+        """Put back in the queue every site leased by ``worker`` (a dead process: a main that
+        died, now rerun); return how many."""
         reclaimed = 0
         for name in self.client.zrange(self.prefix + "leases", 0, -1):
             site = name.decode()
             token = self.client.get(self.prefix + "lease:" + site)
-            if token is not None and token.decode().startswith(worker_prefix):
+            if token is not None and token.decode().startswith(worker + ":"):
                 reclaimed += self.release(site, token.decode())
         return reclaimed
 
@@ -376,7 +460,7 @@ class SharedCrawl:
         lost (another process took the site over) or the level moved on; nothing was stored."""
         args: list[Any] = [self.prefix, work.site, work.token, work.level, result]
         for target, entries in new_sites.items():
-            args += [target, _entries_json(entries)]
+            args += [target, _entries_blob(entries)]
         return int(self._commit(args=args)) >= 0
 
     def claim(self, site: str, info: SiteInfo, landing: Entry[Any]) -> SiteWork | None:
@@ -385,11 +469,11 @@ class SharedCrawl:
         ``None`` if the site is known already (or the level moved on).
         """
         token = self._claim(
-            args=[self.prefix, site, _site_json(info), _entries_json([landing]), self.worker, self.lease_ms, info.level]
+            args=[self.prefix, site, _site_json(info), _entries_blob([landing]), self.worker, self.lease_ms, info.level]
         )
         if not token:
             return None
-        return SiteWork(site, info.level, info.order, (Entry(landing.order, landing.url, None),), token.decode())
+        return SiteWork(site, info.level, info.order, (landing,), token.decode())
 
     # -- reading --------------------------------------------------------------------------
 
@@ -433,9 +517,12 @@ def _site_info(raw: bytes) -> SiteInfo:
     return SiteInfo(int(data["level"]), tuple(data["order"]), (via[0], int(via[1])) if via else None)
 
 
-def _entries_json(entries: Sequence[Entry[Any]]) -> str:
-    return _dumps([[list(entry.order), entry.url] for entry in entries])
+def _entries_blob(entries: Sequence[Entry[Any]]) -> bytes:
+    """Entry links as zlib-compressed JSON: their payloads must be JSON values (what it takes to
+    rebuild the link's request: its referer and depth, for the Scrapy adapter). A site's links to
+    new sites repeat their pages' URLs (as referers): they compress well."""
+    return zlib.compress(_dumps([[list(entry.order), entry.url, entry.payload] for entry in entries]).encode())
 
 
-def _entries(raw: bytes) -> list[Entry[None]]:
-    return [Entry(tuple(order), url, None) for order, url in json.loads(raw)]
+def _entries(raw: bytes) -> list[Entry[Any]]:
+    return [Entry(tuple(order), url, payload) for order, url, payload in json.loads(zlib.decompress(raw))]

@@ -11,10 +11,23 @@ reached by a redirect elsewhere during the level is then a next-level candidate 
 known-site link when the level ends (:meth:`SharedCrawl.advance`) — the same counts in the end.
 
 A cross-site redirect lands where one process would put it when its target is a new site (the
-target is claimed, at the source's level, and read here) or a site this process holds. A target
-another process holds or has read is not followed (``redirect_refused``, ``held_elsewhere``): one
-process decides those by timing anyway. A redirect whose target this site's earlier reading
-claimed (the site is read again after its process died) is counted ``moved``, as the first time.
+target is claimed, at the source's level, and read here, or, if this process dies, by another from
+the landing URL) or a site this process holds. A redirect whose target an earlier reading of the
+same page claimed (the site is read again after its process died) gives its slot back and is
+counted as a redirect to a new site, as the first time (:class:`MovedBefore`); the target is read
+as its own site.
+
+**The one case that is not exact.** A cross-site redirect into a site that another process holds
+or has committed, or into a site of an earlier level, is refused (``redirect_refused``, fault
+``redirect_held_elsewhere``), and its page counts in the source site's budget. One process would
+follow it into that site when the site has room and does not know the URL (and otherwise refuse
+it, ``budget_full`` or ``already_read``, and count it the same way). Following it would put a page
+into a site whose pages another process decides, or whose result is committed: the site's slots
+would have to be shared, not just its registry entry. Into a site of the same level one process
+decides by download timing anyway (whether the site had room and had queued the URL when the
+redirect came back); into a site of an earlier level it would decide the same way every time,
+so only there does the answer differ from one process's. Blog moves (the redirect to a new domain)
+are followed exactly.
 """
 
 from __future__ import annotations
@@ -39,8 +52,6 @@ if TYPE_CHECKING:
 
 #: ``RedirectRefused.reason`` of a redirect to a site another process reads.
 HELD_ELSEWHERE = "held_elsewhere"
-#: ``RedirectRefused.reason`` of a redirect whose target an earlier reading of the site claimed.
-MOVED_BEFORE = "moved_before"
 
 
 @dataclass(frozen=True)
@@ -52,16 +63,27 @@ class SiteResult(Generic[P]):
     evidence: list[dict[str, Any]]
 
 
+class MovedBefore(Exception):
+    """A redirect to the site that an earlier reading of the redirecting site claimed: the page
+    moved there (its slot is given back, as the first time), and that site is read as its own."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"redirect to {url}: the page moved there before")
+        self.url = url
+
+
 class SharedScope(CrawlScope[P]):
-    """See the module docstring. ``main``: this process reads the start page and seeds the crawl;
-    ``payload_for`` makes the payload of an entry link read back from Redis (for the Scrapy
-    adapter, a request); ``sites_at_once``: sites held at once, so that the process has pages
-    enough to fetch in parallel."""
+    """See the module docstring. ``main``: this process reads the start page and seeds the crawl.
+    Entry links travel through Redis as JSON values: ``state_of`` says what it takes to rebuild a
+    payload (for the Scrapy adapter, a request's referer and depth), ``payload_for`` rebuilds it
+    from the link's URL and that state. ``sites_at_once``: sites held at once, so that the
+    process has pages enough to fetch in parallel."""
 
     def __init__(
         self,
         shared: SharedCrawl,
-        payload_for: Callable[[str], P],
+        payload_for: Callable[[str, Any], P],
+        state_of: Callable[[P], Any],
         site_depth: int,
         pages_per_site: int,
         tracking: TrackingParameters | None = None,
@@ -73,6 +95,7 @@ class SharedScope(CrawlScope[P]):
         super().__init__(site_depth, pages_per_site, tracking, allow_private=allow_private)
         self.shared = shared
         self.payload_for = payload_for
+        self.state_of = state_of
         self.main = main
         self.sites_at_once = sites_at_once
         self._held: dict[str, SiteWork] = {}
@@ -92,6 +115,18 @@ class SharedScope(CrawlScope[P]):
         """The sites this process holds, with their lease tokens."""
         return self._held
 
+    def token_of(self, name: str) -> str | None:
+        """The lease token under which this process reads ``name`` (``None``: a site it does not
+        hold, such as the start page's)."""
+        work = self._held.get(name)
+        return None if work is None else work.token
+
+    def stale(self, name: str, token: str | None) -> bool:
+        """Whether a page of ``name`` requested under ``token`` belongs to a reading this process
+        gave up (its lease lapsed, the site is read elsewhere or again): its outcome is ignored."""
+        work = self._held.get(name)
+        return name not in self._sites if work is None else token != work.token
+
     def sites_finished(self, names: list[str]) -> bool:
         """Whether every page of these local sites has finished."""
         return all(self._sites[name].done for name in names)
@@ -102,22 +137,22 @@ class SharedScope(CrawlScope[P]):
 
     def seed_crawl(self, evidence: dict[str, list[dict[str, Any]]], seeds: list[tuple[int, str, str]]) -> None:
         """As the main, once the start page is read (or known) and the seeds added: commit the start
-        page's site (with its document's ``evidence``), the seeds and what seeding counted; level 1
-        begins."""
+        page's site (with its document's ``evidence``), the seeds and what seeding counted, in one
+        transaction; level 1 begins with the next :meth:`next_work`, here or elsewhere."""
         level_zero = [
             (name, SiteInfo(0, site.order), _dump(self._result(site, evidence.get(name, []))))
             for name, site in self._sites.items()
         ]
         seeding = self._seeding
-        self.shared.seed(level_zero, seeding.found, seeds, _dump(_findings_json(seeding)))
+        self.shared.seed(level_zero, self._states(seeding.found), seeds, _dump(_findings_json(seeding)))
         self._seeding = Findings()
         self._sites.clear()
-        self.shared.advance()
 
     def next_work(self) -> list[Release[P]] | Status:
-        """Take sites to read when this process has none in flight: their first pages, or the
-        crawl's status when there is nothing to take (``RUNNING``: others still read sites of the
-        level; ``ASSEMBLING`` or later: every level is read)."""
+        """Take sites to read, up to ``sites_at_once`` held: their first pages (an empty list when
+        there is none to take but this process still reads some), or, when it reads none, the
+        crawl's status (``SEEDING`` or ``RUNNING``: the start page or others' sites are being read;
+        ``ASSEMBLING`` or later: every level is read)."""
         released: list[Release[P]] = []
         while len(self._held) < self.sites_at_once:
             work = self.shared.lease()
@@ -126,11 +161,11 @@ class SharedScope(CrawlScope[P]):
                     break
                 continue
             released.extend(self._take(work))
-        if released:
+        if released or self._held:
             return released
         status = self.shared.status()
         if status is None:
-            raise SharedStateLost(f"the crawl {self.shared.crawl_id!r} is gone from Redis (restarted without persistence?)")
+            raise SharedStateLost(_lost_message(self.shared.crawl_id))
         return status
 
     def _take(self, work: SiteWork) -> list[Release[P]]:
@@ -140,7 +175,7 @@ class SharedScope(CrawlScope[P]):
             self.level = work.level
         site = self._new_site(work.site, work.level, work.order)
         self._held[work.site] = work
-        site.enter([Entry(entry.order, entry.url, self.payload_for(entry.url)) for entry in work.entries])
+        site.enter([Entry(entry.order, entry.url, self.payload_for(entry.url, entry.payload)) for entry in work.entries])
         return site.fill()
 
     def sites_done(self) -> list[str]:
@@ -149,21 +184,26 @@ class SharedScope(CrawlScope[P]):
 
     def commit(self, name: str, evidence: list[dict[str, Any]]) -> bool:
         """Commit a held site that is done, with its documents' evidence (JSON values); ``False``
-        if its lease was lost (another process reads it again)."""
-        site = self._sites.pop(name)
-        work = self._held.pop(name)
+        if its lease was lost (another process reads it again): the site is dropped here either
+        way. A Redis error leaves the site held, to be committed again."""
+        site = self._sites[name]
+        work = self._held[name]
         site.close()
-        committed = self.shared.commit(work, _dump(self._result(site, evidence)), site.findings.found)
+        committed = self.shared.commit(work, _dump(self._result(site, evidence)), self._states(site.findings.found))
+        del self._sites[name], self._held[name]
         site.findings.found = {}
         return committed
 
-    def renew(self) -> set[str]:
-        """Renew this process's leases; drop the sites no longer ours (returned)."""
-        lost = self.shared.renew({name: work.token for name, work in self._held.items()})
+    def renew(self) -> tuple[set[str], bool]:
+        """Renew this process's leases (and, for the main, its hold on the crawl); drop the sites
+        no longer ours. Returns them, and whether this process may go on as the crawl's main."""
+        lost, holds = self.shared.renew({name: work.token for name, work in self._held.items()}, main=self.main)
+        if not holds and self.shared.status() is None:
+            raise SharedStateLost(_lost_message(self.shared.crawl_id))
         for name in lost:
             self._held.pop(name, None)
             self._sites.pop(name, None)
-        return lost
+        return lost, holds
 
     def release_all(self) -> None:
         """Give back every held site, unread (a process that stops early)."""
@@ -175,6 +215,9 @@ class SharedScope(CrawlScope[P]):
     # -- redirects ------------------------------------------------------------------------
 
     def redirect(self, key: SlotKey, target_url: str, payload: P) -> Release[P] | None:
+        """As :meth:`CrawlScope.redirect`, with the target site placed against the shared registry
+        (see the module docstring); raises :class:`MovedBefore` for a target that an earlier
+        reading of this site claimed."""
         name = site_of(target_url)
         source = self._sites[key.site]
         target = crawl_target(target_url)
@@ -183,16 +226,25 @@ class SharedScope(CrawlScope[P]):
         known = self._registry.get(name) or self.shared.sites().get(name)
         if known is None:
             info = SiteInfo(source.level, (*source.order, key.index), via=(key.site, key.index))
-            work = self.shared.claim(name, info, Entry(info.order, target_url, None))
+            work = self.shared.claim(name, info, Entry(info.order, target_url, self.state_of(payload)))
             if work is not None:
                 self._held[name] = work
                 return super().redirect(key, target_url, payload)
             known = self.shared.sites().get(name)
         if known is not None and known.via == (key.site, key.index):
+            # Counted as one process counts a redirect to a new site; the page's slot is given back.
+            source.events["redirect_new_site"] += 1
             source.events["redirect_cross_site"] += 1
-            raise RedirectRefused(target_url, MOVED_BEFORE)
+            raise MovedBefore(target_url)
         source.events["redirect_refused"] += 1
         raise RedirectRefused(target_url, HELD_ELSEWHERE)
+
+    def _states(self, found: dict[str, list[Entry[P]]]) -> dict[str, list[Entry[Any]]]:
+        """Links to new sites, their payloads replaced by what it takes to rebuild them."""
+        return {
+            name: [Entry(entry.order, entry.url, self.state_of(entry.payload)) for entry in entries]
+            for name, entries in found.items()
+        }
 
     # -- the whole crawl, read back by the main ----------------------------------------------
 
@@ -251,6 +303,10 @@ class SharedScope(CrawlScope[P]):
 
 class SharedStateLost(RuntimeError):
     """The crawl's state is gone from Redis: it cannot go on, and nothing may be exported as complete."""
+
+
+def _lost_message(crawl_id: str) -> str:
+    return f"the crawl {crawl_id!r} is gone from Redis (restarted without persistence?)"
 
 
 def _dump(result: dict[str, Any]) -> bytes:

@@ -25,7 +25,7 @@ from scrapy.spiderloader import get_spider_loader
 
 from spiders.arguments import ArgumentError, check_settings
 from spiders.config import check_configs
-from spiders.shared import SHARED_ARGUMENT, SharedRun, check_helper
+from spiders.shared import SHARED_ARGUMENT, LeaseDupeFilter, SharedRun, check_helper
 
 if TYPE_CHECKING:
     import argparse
@@ -61,6 +61,8 @@ class Command(ScrapyCrawlCommand):
         if shared is not None:
             # Handed to the spider as a private argument (names starting with "_" pass through).
             opts.spargs[SHARED_ARGUMENT] = shared
+            # A site read again by this process (its lease lapsed meanwhile) is requested again.
+            self.settings.set("DUPEFILTER_CLASS", f"{LeaseDupeFilter.__module__}.{LeaseDupeFilter.__name__}", "cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
