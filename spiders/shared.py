@@ -57,7 +57,6 @@ from redis.retry import Retry
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.utils.defer import deferred_from_coro
-from scrapy.utils.job import job_dir
 from scrapy.utils.misc import load_object
 from twisted.internet.task import LoopingCall
 
@@ -368,7 +367,7 @@ class LeaseDupeFilter(CompactDupeFilter):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         fingerprinter = _LeaseFingerprinter(crawler.request_fingerprinter)
-        return cls(job_dir(crawler.settings), crawler.settings.getbool("DUPEFILTER_DEBUG"), fingerprinter=fingerprinter)
+        return cls(crawler.settings.getbool("DUPEFILTER_DEBUG"), fingerprinter=fingerprinter)
 
 
 class _LeaseFingerprinter:
