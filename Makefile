@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(PY) -m bench.render
 	$(PY) -m bench.tokenize
 	$(PY) -m bench.fts5
+	$(PY) -m bench.scale
 
 clean:
 	rm -rf $(VENV) results build dist *.egg-info
