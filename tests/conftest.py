@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import redis
 
 from mockweb.crawl_settings import settings_args
+from mockweb.redis_server import RedisServer
 from tests.webs import build_small_web, build_test_web, over_https, serve
 
 if TYPE_CHECKING:
@@ -141,6 +143,20 @@ def small_web() -> TestWeb:
 @pytest.fixture(scope="session")
 def small_web_server(small_web: TestWeb) -> Iterator[MockWeb]:
     yield from serve(small_web)
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A real ``redis-server`` of the test's own (loopback port, persistence off)."""
+    with RedisServer() as running:
+        yield running
+
+
+@pytest.fixture
+def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    connection = redis.Redis.from_url(redis_server.url)
+    yield connection
+    connection.close()
 
 
 @pytest.fixture

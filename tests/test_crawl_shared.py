@@ -220,9 +220,9 @@ def outcome(out_dir: Path, processes: list[Process]) -> Outcome:
 class Rig:
     """Starts the processes of a shared crawl against one Redis, each behind its own mock web."""
 
-    def __init__(self, web: SharedWeb, server: RedisServer | None, tmp_path: Path) -> None:
+    def __init__(self, web: SharedWeb, redis_server: RedisServer | None, tmp_path: Path) -> None:
         self.web = web
-        self.server = server
+        self.server = redis_server
         self.tmp_path = tmp_path
         tmp_path.mkdir(parents=True, exist_ok=True)
         self.processes: list[Process] = []
@@ -287,16 +287,16 @@ def committed(process: Process) -> int:
     return int(line.split("INFO: ")[1].split()[0])
 
 
-def holds_sites(client: redis.Redis, process: Process, crawl_id: str = "expertblogs") -> bool:
+def holds_sites(redis_client: redis.Redis, process: Process, crawl_id: str = "expertblogs") -> bool:
     """Whether ``process`` holds a site of the crawl now (its lease tokens name its pid)."""
     marker = f"@{socket.gethostname()}:{process.popen.pid}:".encode()
-    leases = client.zrange(f"watch:{crawl_id}:leases", 0, -1)
-    tokens = [client.get(f"watch:{crawl_id}:lease:{site.decode()}") or b"" for site in leases]
+    leases = redis_client.zrange(f"watch:{crawl_id}:leases", 0, -1)
+    tokens = [redis_client.get(f"watch:{crawl_id}:lease:{site.decode()}") or b"" for site in leases]
     return any(marker in token for token in tokens)
 
 
-def counters(client: redis.Redis, crawl_id: str = "expertblogs") -> dict[str, int]:
-    return {k.decode(): int(v) for k, v in client.hgetall(f"watch:{crawl_id}:counters").items()}
+def counters(redis_client: redis.Redis, crawl_id: str = "expertblogs") -> dict[str, int]:
+    return {k.decode(): int(v) for k, v in redis_client.hgetall(f"watch:{crawl_id}:counters").items()}
 
 
 # -- fixtures ---------------------------------------------------------------------------------
@@ -326,21 +326,8 @@ def reference(shared_web: SharedWeb, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture
-def server() -> Iterator[RedisServer]:
-    with RedisServer() as running:
-        yield running
-
-
-@pytest.fixture
-def client(server: RedisServer) -> Iterator[redis.Redis]:
-    connection = redis.Redis.from_url(server.url)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture
-def rig(shared_web: SharedWeb, server: RedisServer, tmp_path: Path) -> Iterator[Rig]:
-    running = Rig(shared_web, server, tmp_path)
+def rig(shared_web: SharedWeb, redis_server: RedisServer, tmp_path: Path) -> Iterator[Rig]:
+    running = Rig(shared_web, redis_server, tmp_path)
     yield running
     running.close()
 
@@ -405,15 +392,15 @@ def _requests(*processes: Process) -> int:
 
 
 def test_a_helper_killed_mid_level_leaves_its_sites_to_the_others(
-    rig: Rig, client: redis.Redis, reference: Outcome, tmp_path: Path
+    rig: Rig, redis_client: redis.Redis, reference: Outcome, tmp_path: Path
 ) -> None:
     main = rig.main()
     helper = rig.helper()
-    wait_until(lambda: _requests(helper) >= 20 and holds_sites(client, helper), "the helper to hold sites")
+    wait_until(lambda: _requests(helper) >= 20 and holds_sites(redis_client, helper), "the helper to hold sites")
     helper.kill()
     _finished(main)
     assert_same_answer(outcome(tmp_path / "out", rig.processes), reference, once=False)
-    assert counters(client)["leases_lapsed"] >= 1  # the helper's sites were read again, by the main
+    assert counters(redis_client)["leases_lapsed"] >= 1  # the helper's sites were read again, by the main
 
 
 def test_the_main_killed_and_run_again_resumes_the_crawl(
@@ -431,7 +418,7 @@ def test_the_main_killed_and_run_again_resumes_the_crawl(
 
 
 def test_every_process_killed_then_the_same_commands_again(
-    rig: Rig, client: redis.Redis, reference: Outcome, tmp_path: Path
+    rig: Rig, redis_client: redis.Redis, reference: Outcome, tmp_path: Path
 ) -> None:
     first = [rig.main("main1"), rig.helper("helper1"), rig.helper("helper2")]
     wait_until(lambda: _requests(*first) >= 70, "the crawl to be well under way")
@@ -460,15 +447,15 @@ def _earlier_run(out: Path) -> Callable[[], None]:
 
 
 def test_ctrl_c_of_the_main_writes_nothing_and_gives_its_sites_back(
-    rig: Rig, client: redis.Redis, reference: Outcome, tmp_path: Path
+    rig: Rig, redis_client: redis.Redis, reference: Outcome, tmp_path: Path
 ) -> None:
     untouched = _earlier_run(tmp_path / "out")
     main = rig.main("main1")
-    wait_until(lambda: _requests(main) >= 30 and holds_sites(client, main), "the main to hold sites")
+    wait_until(lambda: _requests(main) >= 30 and holds_sites(redis_client, main), "the main to hold sites")
     main.popen.send_signal(signal.SIGINT)
     assert main.wait(120) != 0
     untouched()
-    assert client.zcard("watch:expertblogs:leases") == 0  # given back, not left to lapse
+    assert redis_client.zcard("watch:expertblogs:leases") == 0  # given back, not left to lapse
     assert "No document released to the feeds: the shared crawl is not read yet" in main.log
     again = rig.main("main2")
     _finished(again)
@@ -476,14 +463,14 @@ def test_ctrl_c_of_the_main_writes_nothing_and_gives_its_sites_back(
 
 
 def test_redis_restarted_without_its_data_stops_the_crawl_and_writes_nothing(
-    rig: Rig, server: RedisServer, tmp_path: Path
+    rig: Rig, redis_server: RedisServer, tmp_path: Path
 ) -> None:
     untouched = _earlier_run(tmp_path / "out")
     main = rig.main()
     helper = rig.helper()
     wait_until(lambda: _requests(main, helper) >= 40, "the crawl to be under way")
-    server.stop()
-    server.start()  # same port, no data
+    redis_server.stop()
+    redis_server.start()  # same port, no data
     for process in (main, helper):
         assert process.wait(120) != 0, process.log[-3000:]
         assert "is gone from Redis (restarted without persistence?)" in process.log
@@ -492,19 +479,19 @@ def test_redis_restarted_without_its_data_stops_the_crawl_and_writes_nothing(
 
 
 def test_redis_paused_longer_than_a_lease_the_crawl_goes_on(
-    rig: Rig, server: RedisServer, client: redis.Redis, reference: Outcome, tmp_path: Path
+    rig: Rig, redis_server: RedisServer, redis_client: redis.Redis, reference: Outcome, tmp_path: Path
 ) -> None:
     """Redis unreachable (no answer at all) for 4 s, leases of 3 s: no lease lapses for it."""
     main = rig.main()
     helper = rig.helper()
-    wait_until(lambda: _requests(main, helper) >= 40 and holds_sites(client, helper), "the crawl to be under way")
-    server.pause()
+    wait_until(lambda: _requests(main, helper) >= 40 and holds_sites(redis_client, helper), "the crawl to be under way")
+    redis_server.pause()
     time.sleep(4)
-    server.resume()
+    redis_server.resume()
     _finished(main)
     _finished(helper)
     assert_same_answer(outcome(tmp_path / "out", rig.processes), reference)
-    assert counters(client).get("leases_lapsed", 0) == 0
+    assert counters(redis_client).get("leases_lapsed", 0) == 0
 
 
 def test_redis_restarted_with_its_data_the_crawl_goes_on(
@@ -512,15 +499,15 @@ def test_redis_restarted_with_its_data_the_crawl_goes_on(
 ) -> None:
     """Redis down for 4 s (connections refused), then back with its data: a clear error, then the
     crawl goes on and gives the same answer."""
-    with RedisServer(persistent=True) as server:
-        rig = Rig(shared_web, server, tmp_path)
+    with RedisServer(persistent=True) as redis_server:
+        rig = Rig(shared_web, redis_server, tmp_path)
         try:
             main = rig.main()
             helper = rig.helper()
             wait_until(lambda: _requests(main, helper) >= 40, "the crawl to be under way")
-            server.stop()
+            redis_server.stop()
             time.sleep(4)
-            server.start()
+            redis_server.start()
             _finished(main)
             _finished(helper)
             assert "is unreachable" in main.log + helper.log
@@ -530,12 +517,12 @@ def test_redis_restarted_with_its_data_the_crawl_goes_on(
 
 
 def test_a_main_that_died_after_its_feeds_writes_them_again(
-    rig: Rig, client: redis.Redis, reference: Outcome, tmp_path: Path
+    rig: Rig, redis_client: redis.Redis, reference: Outcome, tmp_path: Path
 ) -> None:
     """Killed between writing the feeds and marking the crawl finished: the same command writes
     the same feeds and reports again, reading no page."""
     _finished(rig.main("main1"))
-    client.hset("watch:expertblogs:meta", "status", "assembling")
+    redis_client.hset("watch:expertblogs:meta", "status", "assembling")
     for written in (tmp_path / "out").iterdir():
         written.unlink()
     again = rig.main("main2")
@@ -543,7 +530,7 @@ def test_a_main_that_died_after_its_feeds_writes_them_again(
     assert again.web.requested_urls() == []
     found = outcome(tmp_path / "out", rig.processes)
     assert_same_answer(found, reference)
-    assert client.hget("watch:expertblogs:meta", "status") == b"finished"
+    assert redis_client.hget("watch:expertblogs:meta", "status") == b"finished"
 
 
 # -- joining ------------------------------------------------------------------------------------
@@ -591,7 +578,7 @@ def test_a_second_main_of_a_running_crawl_is_refused(rig: Rig, tmp_path: Path) -
 
 
 def test_crawl_ids_keep_two_crawls_apart_on_one_redis(
-    rig: Rig, client: redis.Redis, shared_web: SharedWeb, reference: Outcome, tmp_path: Path
+    rig: Rig, redis_client: redis.Redis, shared_web: SharedWeb, reference: Outcome, tmp_path: Path
 ) -> None:
     smaller = ("-a", "pages_per_site=2", "-a", "site_depth=3")
     expected = _single(shared_web, tmp_path / "single", *smaller)
@@ -603,16 +590,16 @@ def test_crawl_ids_keep_two_crawls_apart_on_one_redis(
     alpha_processes = [alpha, helpers[0]]
     assert_same_answer(outcome(tmp_path / "alpha", alpha_processes), reference)
     assert_same_answer(outcome(tmp_path / "beta", [beta, helpers[1]]), expected)
-    assert client.hget("watch:alpha:meta", "status") == client.hget("watch:beta:meta", "status") == b"finished"
+    assert redis_client.hget("watch:alpha:meta", "status") == redis_client.hget("watch:beta:meta", "status") == b"finished"
 
 
 def test_the_redis_password_is_never_shown(shared_web: SharedWeb, reference: Outcome, tmp_path: Path) -> None:
     password = "s3cret-Pa55word"
-    with RedisServer(password=password) as server:
-        rig = Rig(shared_web, server, tmp_path)
+    with RedisServer(password=password) as redis_server:
+        rig = Rig(shared_web, redis_server, tmp_path)
         try:
             main = rig.main()  # the password in the URL
-            bare = server.url.replace(f":{password}@", "")
+            bare = redis_server.url.replace(f":{password}@", "")
             helper = rig.helper(url=bare, env={"WATCH_REDIS_PASSWORD": password})
             _finished(main)
             _finished(helper)
@@ -641,8 +628,8 @@ def test_weekly_shared_runs_label_documents_as_single_runs_do(tmp_path: Path) ->
             labels["single"].append(_labels(tmp_path / f"single{week}" / "out"))
         finally:
             single.close()
-        with RedisServer() as server:
-            shared = Rig(web, server, tmp_path / f"shared{week}")
+        with RedisServer() as redis_server:
+            shared = Rig(web, redis_server, tmp_path / f"shared{week}")
             try:
                 main = shared.main("main", "-a", f"state={tmp_path / 'shared.sqlite'}")
                 helper = shared.helper()

@@ -4,41 +4,22 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
 
 import pytest
 import redis
 
-from mockweb.redis_server import RedisServer
 from watch.scope import Entry
 from watch.sharedcrawl import MainHold, SharedCrawl, SharedCrawlError, SiteInfo, SiteWork, Status
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[RedisServer]:
-    with RedisServer() as running:
-        yield running
-
-
-@pytest.fixture
-def client(server: RedisServer) -> Iterator[redis.Redis]:
-    connection = redis.Redis.from_url(server.url)
-    connection.flushall()
-    yield connection
-    connection.close()
 
 
 def _crawl(client: redis.Redis, worker: str = "w1", lease_seconds: float = 30.0) -> SharedCrawl:
     return SharedCrawl(client, "test", worker, lease_seconds)
 
 
-def _seeded(client: redis.Redis) -> SharedCrawl:
-    crawl = _crawl(client)
+def _seeded(redis_client: redis.Redis) -> SharedCrawl:
+    crawl = _crawl(redis_client)
     assert crawl.begin({"query": "Quorum"}) is False
     seeds = {
         "b.test": [Entry((2,), "http://b.test/", None)],
@@ -49,8 +30,8 @@ def _seeded(client: redis.Redis) -> SharedCrawl:
     return crawl
 
 
-def test_a_new_crawl_then_resumed_only_with_its_arguments(client: redis.Redis) -> None:
-    crawl = _crawl(client)
+def test_a_new_crawl_then_resumed_only_with_its_arguments(redis_client: redis.Redis) -> None:
+    crawl = _crawl(redis_client)
     assert crawl.status() is None
     assert crawl.begin({"query": "Quorum", "site_depth": 5}) is False
     assert crawl.status() is Status.SEEDING
@@ -63,13 +44,13 @@ def test_a_new_crawl_then_resumed_only_with_its_arguments(client: redis.Redis) -
     assert crawl.arguments() == {"query": "Carata"}
 
 
-def test_levels_sites_and_leases_in_read_order(client: redis.Redis) -> None:
-    crawl = _seeded(client)
+def test_levels_sites_and_leases_in_read_order(redis_client: redis.Redis) -> None:
+    crawl = _seeded(redis_client)
     assert crawl.level() == 1
     first = crawl.lease()
     assert first is not None and first.site == "a.test" and first.level == 1 and first.order == (1,)
     assert [entry.url for entry in first.entries] == ["http://a.test/", "http://a.test/x"]
-    second = _crawl(client, "w2").lease()
+    second = _crawl(redis_client, "w2").lease()
     assert second is not None and second.site == "b.test"
     assert crawl.lease() is None  # every site of the level is held
     assert crawl.advance() is None  # and the level is not complete
@@ -85,8 +66,8 @@ def test_levels_sites_and_leases_in_read_order(client: redis.Redis) -> None:
     assert crawl.counters()["sites_level_2"] == 2
 
 
-def test_the_last_level_leaves_the_crawl_assembling(client: redis.Redis) -> None:
-    crawl = _seeded(client)
+def test_the_last_level_leaves_the_crawl_assembling(redis_client: redis.Redis) -> None:
+    crawl = _seeded(redis_client)
     for _ in range(2):
         work = crawl.lease()
         assert work is not None
@@ -96,9 +77,9 @@ def test_the_last_level_leaves_the_crawl_assembling(client: redis.Redis) -> None
     assert crawl.lease() is None
 
 
-def test_a_lapsed_lease_goes_to_another_process_and_its_commit_is_refused(client: redis.Redis) -> None:
-    crawl = _seeded(client)
-    slow = _crawl(client, "slow", lease_seconds=0.2)
+def test_a_lapsed_lease_goes_to_another_process_and_its_commit_is_refused(redis_client: redis.Redis) -> None:
+    crawl = _seeded(redis_client)
+    slow = _crawl(redis_client, "slow", lease_seconds=0.2)
     held = slow.lease()
     assert held is not None and held.site == "a.test"
     time.sleep(0.3)
@@ -110,9 +91,9 @@ def test_a_lapsed_lease_goes_to_another_process_and_its_commit_is_refused(client
     assert crawl.counters()["leases_lapsed"] == 1
 
 
-def test_renewed_leases_are_kept_and_lost_ones_reported(client: redis.Redis) -> None:
-    crawl = _seeded(client)
-    worker = _crawl(client, "w", lease_seconds=0.3)
+def test_renewed_leases_are_kept_and_lost_ones_reported(redis_client: redis.Redis) -> None:
+    crawl = _seeded(redis_client)
+    worker = _crawl(redis_client, "w", lease_seconds=0.3)
     held = worker.lease()
     assert held is not None
     for _ in range(4):
@@ -123,23 +104,23 @@ def test_renewed_leases_are_kept_and_lost_ones_reported(client: redis.Redis) -> 
     assert worker.renew({held.site: "someone-else"}) == ({held.site}, True)
 
 
-def test_a_released_site_goes_back_to_the_queue(client: redis.Redis) -> None:
-    crawl = _seeded(client)
+def test_a_released_site_goes_back_to_the_queue(redis_client: redis.Redis) -> None:
+    crawl = _seeded(redis_client)
     held = crawl.lease()
     assert held is not None and crawl.release(held.site, held.token)
     again = crawl.lease()
     assert again is not None and again.site == held.site
 
 
-def test_a_site_reached_by_a_redirect_is_claimed_once(client: redis.Redis) -> None:
-    crawl = _seeded(client)
+def test_a_site_reached_by_a_redirect_is_claimed_once(redis_client: redis.Redis) -> None:
+    crawl = _seeded(redis_client)
     source = crawl.lease()
     assert source is not None
     info = SiteInfo(1, (*source.order, 0), via=(source.site, 0))
     landing = Entry((1, 0, 0), "http://moved.test/", None)
     claimed = crawl.claim("moved.test", info, landing)
     assert claimed is not None and claimed.level == 1
-    assert _crawl(client, "w2").claim("moved.test", info, landing) is None
+    assert _crawl(redis_client, "w2").claim("moved.test", info, landing) is None
     assert crawl.sites()["moved.test"].via == ("a.test", 0)
     # The claimed site counts in its level: the level ends only once it is committed too.
     other = crawl.lease()
@@ -150,15 +131,15 @@ def test_a_site_reached_by_a_redirect_is_claimed_once(client: redis.Redis) -> No
     assert crawl.advance() == 0
 
 
-def test_one_process_advances_the_level(client: redis.Redis) -> None:
-    crawl = _seeded(client)
+def test_one_process_advances_the_level(redis_client: redis.Redis) -> None:
+    crawl = _seeded(redis_client)
     for _ in range(2):
         work = crawl.lease()
         assert work is not None
         assert crawl.commit(work, b"x", {"n.test": [Entry((9,), "http://n.test/", None)]})
     outcomes: list[int | None] = []
     threads = [
-        threading.Thread(target=lambda w=w: outcomes.append(_crawl(redis.Redis(connection_pool=client.connection_pool), w).advance()))
+        threading.Thread(target=lambda w=w: outcomes.append(_crawl(redis.Redis(connection_pool=redis_client.connection_pool), w).advance()))
         for w in ("p", "q", "r", "s")
     ]
     for thread in threads:
@@ -169,8 +150,8 @@ def test_one_process_advances_the_level(client: redis.Redis) -> None:
     assert crawl.level() == 2
 
 
-def test_a_failed_crawl_tells_why(client: redis.Redis) -> None:
-    crawl = _seeded(client)
+def test_a_failed_crawl_tells_why(redis_client: redis.Redis) -> None:
+    crawl = _seeded(redis_client)
     crawl.fail("the start page could not be read")
     assert crawl.status() is Status.FAILED
     assert crawl.failure() == "the start page could not be read"
@@ -178,14 +159,14 @@ def test_a_failed_crawl_tells_why(client: redis.Redis) -> None:
     assert crawl.status() is None
 
 
-def test_time_when_nobody_reached_redis_does_not_count_against_leases(client: redis.Redis) -> None:
+def test_time_when_nobody_reached_redis_does_not_count_against_leases(redis_client: redis.Redis) -> None:
     """Redis stopped (or unreachable for everyone) longer than a lease: no lease lapses for it."""
-    crawl = _seeded(client)
-    worker = _crawl(client, "w", lease_seconds=0.6)
+    crawl = _seeded(redis_client)
+    worker = _crawl(redis_client, "w", lease_seconds=0.6)
     held = worker.lease()
     assert held is not None
     time.sleep(1.0)  # nobody calls: as if Redis were unreachable
-    other = _crawl(client, "other", lease_seconds=0.6)
+    other = _crawl(redis_client, "other", lease_seconds=0.6)
     taken = other.lease()
     assert taken is not None and taken.site != held.site  # a.test's lease did not lapse
     assert worker.renew({held.site: held.token}) == (set(), True)
@@ -197,23 +178,23 @@ def test_time_when_nobody_reached_redis_does_not_count_against_leases(client: re
     assert crawl.counters()["leases_lapsed"] == 1
 
 
-def test_a_commit_whose_answer_was_lost_is_repeated_safely(client: redis.Redis) -> None:
-    crawl = _seeded(client)
+def test_a_commit_whose_answer_was_lost_is_repeated_safely(redis_client: redis.Redis) -> None:
+    crawl = _seeded(redis_client)
     work = crawl.lease()
     assert work is not None
     assert crawl.commit(work, b"A", {})
     assert crawl.commit(work, b"A", {})  # same token: the first commit's answer
-    other = _crawl(client, "w2").lease()
+    other = _crawl(redis_client, "w2").lease()
     assert other is not None
     assert not crawl.commit(SiteWork(other.site, other.level, other.order, other.entries, work.token), b"B", {})
     assert crawl.remaining() == 1
 
 
-def test_one_main_holds_the_crawl(client: redis.Redis) -> None:
-    _seeded(client)
-    first = _crawl(client, "main@a:1:x", lease_seconds=0.5)
+def test_one_main_holds_the_crawl(redis_client: redis.Redis) -> None:
+    _seeded(redis_client)
+    first = _crawl(redis_client, "main@a:1:x", lease_seconds=0.5)
     assert first.hold_main() == MainHold(True, "", 0.0)
-    second = _crawl(client, "main@b:2:y", lease_seconds=0.5)
+    second = _crawl(redis_client, "main@b:2:y", lease_seconds=0.5)
     refused = second.hold_main()
     assert not refused.taken and refused.holder == "main@a:1:x" and 0 < refused.seconds_left <= 0.5
     assert first.renew({}, main=True) == (set(), True)
@@ -221,19 +202,19 @@ def test_one_main_holds_the_crawl(client: redis.Redis) -> None:
     assert first.renew({}, main=True) == (set(), False)  # taken over: the first main must stop
 
 
-def test_a_dead_workers_sites_are_reclaimed(client: redis.Redis) -> None:
-    crawl = _seeded(client)
-    dead = _crawl(client, "main@h:1:a")
+def test_a_dead_workers_sites_are_reclaimed(redis_client: redis.Redis) -> None:
+    crawl = _seeded(redis_client)
+    dead = _crawl(redis_client, "main@h:1:a")
     held = dead.lease()
     assert held is not None
-    assert _crawl(client, "main@h:1:ab").reclaim("main@h:1:ab") == 0  # another worker's name prefix
+    assert _crawl(redis_client, "main@h:1:ab").reclaim("main@h:1:ab") == 0  # another worker's name prefix
     assert crawl.reclaim("main@h:1:a") == 1
     again = crawl.lease()
     assert again is not None and again.site == held.site
 
 
-def test_entry_links_keep_their_payloads(client: redis.Redis) -> None:
-    crawl = _crawl(client)
+def test_entry_links_keep_their_payloads(redis_client: redis.Redis) -> None:
+    crawl = _crawl(redis_client)
     crawl.begin({})
     state = {"depth": 1, "referer": "http://portal.test/", "priority": -1}
     crawl.seed([], {"a.test": [Entry((1,), "http://a.test/", state)]})
