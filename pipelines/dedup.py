@@ -163,17 +163,19 @@ class DedupPipeline:
             await self.crawler.signals.send_catch_log_async(
                 signal=signals.item_scraped, item=fields, response=None, spider=spider
             )
+        # The documents this process held were provisional drops; what the crawl holds (all its
+        # processes' documents, for the main of a shared crawl) and does not release is dropped.
         kept = len(released.documents)
         self.stats.inc_value("watch/dedup/exported", kept)
-        self.stats.inc_value("item_dropped_count", -kept)
+        self.stats.inc_value("item_dropped_count", released.held - self._held - kept)
         self.stats.inc_value(f"item_dropped_reasons_count/{HeldForDeduplication.__name__}", -self._held)
         self.stats.inc_value(
             f"item_dropped_reasons_count/{DuplicateDocument.__name__}",
-            self._held - kept - released.not_exported_by_changes,
+            released.held - kept - released.not_exported_by_changes,
         )
         self.evidence.released(released, deduplicator.folded, deduplicator.counts["watch/dedup/near_duplicate_dropped"])
-        if self._held:
-            logger.info("Released %d of %d documents to the feeds after deduplication", kept, self._held)
+        if released.held:
+            logger.info("Released %d of %d documents to the feeds after deduplication", kept, released.held)
 
 
 def _check_last(cls: type, settings: BaseSettings) -> None:

@@ -350,7 +350,7 @@ _RENEW = 0.25
 #: finish a level), at first: it takes the sites of the next level within this time; the wait
 #: doubles after each look that finds nothing, up to :data:`_IDLE_POLL_MAX`.
 _IDLE_POLL = 0.05
-_IDLE_POLL_MAX = 1.0
+_IDLE_POLL_MAX = 0.2
 
 
 class LeaseDupeFilter(CompactDupeFilter):

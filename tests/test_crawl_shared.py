@@ -190,6 +190,8 @@ class Outcome:
     requested: Counter[str]
     #: Every host any process sent a request to (robots.txt included).
     hosts: set[str]
+    #: What the deduplication said it released, of how many documents held (the last main's log).
+    released: str
 
 
 def _comparable_coverage(coverage: dict[str, Any], out_dir: Path) -> dict[str, Any]:
@@ -214,6 +216,12 @@ def outcome(out_dir: Path, processes: list[Process]) -> Outcome:
         seeds=rows,
         requested=Counter(url for url in requests if not url.endswith("/robots.txt")),
         hosts={urlsplit(url).hostname or "" for url in requests},
+        released=[
+            line.split("INFO: ", 1)[1]
+            for process in processes
+            for line in process.log.splitlines()
+            if "to the feeds after deduplication" in line
+        ][-1],
     )
 
 
@@ -338,6 +346,7 @@ def assert_same_answer(found: Outcome, reference: Outcome, *, once: bool = True)
     assert found.coverage == reference.coverage
     assert found.near_misses == reference.near_misses
     assert found.seeds == reference.seeds
+    assert found.released == reference.released
     assert set(found.requested) == set(reference.requested)
     if once:
         assert found.requested == reference.requested

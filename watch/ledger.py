@@ -143,6 +143,8 @@ class Released:
     """The outcome of :func:`release`: the documents for the feeds, in read order, and counts."""
 
     documents: list[dict[str, Any]] = field(default_factory=list)
+    #: Documents held until the end of the crawl (by every process of a shared crawl).
+    held: int = 0
     #: Held documents the monitoring state did not want (unchanged, or not new).
     not_exported_by_changes: int = 0
     #: ``watch/changes/<change>`` and ``watch/dedup/<case>`` counts.
@@ -165,6 +167,7 @@ def release(
         held = entry.held
         if held is None:
             continue
+        released.held += 1
         if label is not None:
             change, wanted = label(held.fields)
             held.fields["change"] = change
