@@ -317,12 +317,8 @@ def _faults(report: CoverageReport) -> str:
             "the others gave no document.</p>\n"
         )
     for outcome, pages in faults.items():
-        items = "".join(f"<li>{_link(page.url)}</li>" for page in pages)
-        opened = " open" if len(pages) <= _OPEN_UP_TO else ""
-        parts.append(
-            f'<details class="list"{opened}><summary>{_badge(outcome)} {quantity(len(pages), "page")} '
-            f"<code>{_text(outcome.value)}</code></summary><ul>{items}</ul></details>\n"
-        )
+        summary = f'{_badge(outcome)} {quantity(len(pages), "page")} <code>{_text(outcome.value)}</code>'
+        parts.append(_folding_list(summary, [_link(page.url) for page in pages]))
     parts.append("</section>\n")
     return "".join(parts)
 
@@ -335,12 +331,7 @@ def _not_crawled(report: CoverageReport) -> str:
     if not by_reason:
         parts.append(f"<p>{_muted('Every site discovered within site_depth was entered.')}</p>\n")
     for label, sites in by_reason.items():
-        items = "".join(f"<li>{_text(site)}</li>" for site in sites)
-        opened = " open" if len(sites) <= _OPEN_UP_TO else ""
-        parts.append(
-            f'<details class="list"{opened}><summary>{quantity(len(sites), "site")}: {_text(label)}</summary>'
-            f"<ul>{items}</ul></details>\n"
-        )
+        parts.append(_folding_list(f'{quantity(len(sites), "site")}: {_text(label)}', [_text(site) for site in sites]))
     skips = [(skip.label, count) for skip, count in report.link_skips.items()]
     parts.append(
         "<h3>Links not followed</h3>\n<table>\n"
@@ -400,19 +391,22 @@ def _seeds(report: CoverageReport) -> str:
     if not seeds:
         parts.append(f"<p>{_muted('No seed list was recorded.')}</p>\n")
     else:
-        items = "".join(
-            f"<li>{_link(seed.url)}{' — ' + _text(seed.text) if seed.text else ''}</li>" for seed in seeds
-        )
-        opened = " open" if len(seeds) <= _OPEN_UP_TO else ""
-        parts.append(
-            f'<details class="list"{opened}><summary>{quantity(len(seeds), "seed")} (level 1)</summary>'
-            f"<ol>{items}</ol></details>\n"
-        )
+        items = [f"{_link(seed.url)}{' — ' + _text(seed.text) if seed.text else ''}" for seed in seeds]
+        parts.append(_folding_list(f'{quantity(len(seeds), "seed")} (level 1)', items, numbered=True))
     parts.append("</section>\n")
     return "".join(parts)
 
 
 # -- pieces ------------------------------------------------------------------------------------
+
+
+def _folding_list(summary: str, items: list[str], *, numbered: bool = False) -> str:
+    """A list (``items``: HTML) under a ``summary`` (HTML) that opens it, open already when it is
+    short (:data:`_OPEN_UP_TO` items at most)."""
+    tag = "ol" if numbered else "ul"
+    opened = " open" if len(items) <= _OPEN_UP_TO else ""
+    entries = "".join(f"<li>{item}</li>" for item in items)
+    return f'<details class="list"{opened}><summary>{summary}</summary><{tag}>{entries}</{tag}></details>\n'
 
 
 def _text(value: object) -> str:
