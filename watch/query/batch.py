@@ -5,7 +5,10 @@ equation. Over a batch of documents the work is shared:
 
 1. every word of every document becomes a word id, all of a document's words looked up in one
    C call (``operator.itemgetter``); ids number the words some term needs (0 for all others, a
-   fresh id for a new word that completes a prefix), so the batch becomes one array of integers;
+   fresh id for a new word that completes a prefix), so the batch becomes one array of integers.
+   A word the table does not know yet is looked up as a placeholder (a ``defaultdict``: a dict
+   subclass written in Python would make every lookup a third slower) and learned after the
+   batch's lookups, once for all its occurrences;
 2. numpy finds in that array the terms each word makes present and the two-word phrases (pairs
    of consecutive ids), and sets one bit per (term, document): each term becomes a row of 64-bit
    words, a bitset over the batch's documents;
@@ -27,8 +30,10 @@ words, forgotten all at once when full.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from itertools import chain
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -55,6 +60,7 @@ _LARGEST_PART = 1 << 13
 
 _ID = np.dtype("<i4")  # a word id, as the word table holds it
 _IRRELEVANT = bytes(_ID.itemsize)  # the id of the words that matter to no term
+_NEW = np.array(-1, dtype=_ID)  # the id a word not yet in the table is looked up as
 _SEVERAL = -2  # in _WordTable._first: the word is in several terms
 _ONE = np.uint64(1)
 
@@ -93,16 +99,17 @@ class BatchMatcher:
         self._after = circuit.plan()
         self._rows = circuit.rows
 
-    def matching(self, docs: Sequence[DocumentWords]) -> list[list[int]]:
-        """Return, for each of ``docs``, the numbers of the equations it satisfies, in order."""
+    def matching(self, docs: Sequence[DocumentWords], labels: NDArray[Any] | None = None) -> list[list[Any]]:
+        """Return, for each of ``docs``, the equations it satisfies, in order: their numbers, or
+        their ``labels`` (``labels[number]``, read for all documents at once)."""
         # A part's rows fit the budget: 64 documents a 64-bit word, one word a row.
         part = min(_LARGEST_PART, max(64, ROWS_BUDGET // (self._rows * 8) * 64))
-        found: list[list[int]] = []
+        found: list[list[Any]] = []
         for start in range(0, len(docs), part):
-            found.extend(self._matching(docs[start : start + part]))
+            found.extend(self._matching(docs[start : start + part], labels))
         return found
 
-    def _matching(self, docs: Sequence[DocumentWords]) -> list[list[int]]:
+    def _matching(self, docs: Sequence[DocumentWords], labels: NDArray[Any] | None) -> list[list[Any]]:
         count = len(docs)
         if not count:
             return []
@@ -115,7 +122,8 @@ class BatchMatcher:
         numbers, holders = ones(rows[self._equations])
         # A stable sort keeps each document's equations in order.
         order = np.argsort(holders.astype(np.uint16), kind="stable")
-        ordered = numbers[order].tolist()
+        found = numbers[order]
+        ordered = (found if labels is None else labels[found]).tolist()
         ends = np.cumsum(np.bincount(holders, minlength=count)).tolist()
         return [ordered[start:end] for start, end in zip([0, *ends], ends)]
 
@@ -185,7 +193,8 @@ class _WordTable:
         self._stem_lengths = sorted({len(stem) for stem in index.by_stem})
         # The stems' first letters, as many as the shortest stem has: most new words start
         # with none of them, and are set aside by one lookup.
-        self._heads = {stem[: self._stem_lengths[0]] for stem in self._by_stem}
+        self._shortest_stem = self._stem_lengths[0] if self._stem_lengths else 0
+        self._heads = {stem[: self._shortest_stem] for stem in self._by_stem}
         words = {word: tuple(ids) for word, ids in index.by_word.items()}
         for pair in index.by_pair:
             for word in pair:
@@ -210,8 +219,8 @@ class _WordTable:
         """
         if len(self._ids) > REMEMBERED_WORDS:
             self._forget()
+        batch: list[list[str]] = []
         ids: list[bytes] = []
-        lengths: list[int] = []
         table = self._ids
         for doc in docs:
             words = doc.words
@@ -221,20 +230,16 @@ class _WordTable:
                 words = [*words[:split], "", *words[split:]]
             if len(words) < 2:  # itemgetter needs two keys to return a tuple; "" is no word
                 words = [*words, "", ""][:2]
-            try:
-                found = itemgetter(*words)(table)
-            except KeyError:
-                self._learn(doc.vocabulary.difference(table))
-                found = itemgetter(*words)(table)
-            ids.append(b"".join(found))
-            lengths.append(len(words))
-        if self._learned:
-            self._extend()
+            batch.append(words)
+            ids.append(b"".join(itemgetter(*words)(table)))
+        ends = np.cumsum([len(words) for words in batch])
         tokens = np.frombuffer(b"".join(ids), dtype=_ID)
-        holders = np.repeat(np.arange(len(docs), dtype=np.int32), lengths)
+        met = np.flatnonzero(tokens == _NEW)
+        if len(met):
+            tokens = self._learn(tokens, met, batch, ends)
         places = np.flatnonzero(tokens)
         words_found = tokens[places]
-        holders_found = holders[places]
+        holders_found = np.searchsorted(ends, places, side="right")
         first = self._first[words_found]
         one = first >= 0
         terms = [first[one]]
@@ -257,17 +262,27 @@ class _WordTable:
         _expand(pairs[hits], holders_found[next_to[hits]], starts, values, terms, term_holders)
         return np.concatenate(terms), np.concatenate(term_holders)
 
-    def _learn(self, words: frozenset[str]) -> None:
-        """Give each new word its id: a fresh one if it completes a prefix, else 0."""
-        self._ids.update(dict.fromkeys(words, _IRRELEVANT))
-        if not self._heads:
-            return
-        shortest = self._stem_lengths[0]
-        for word in [word for word in words if word[:shortest] in self._heads]:
-            stems = self._stems(word)
-            if stems:
-                self._ids[word] = (self._known + len(self._learned)).to_bytes(_ID.itemsize, "little")
-                self._learned.append(stems)
+    def _learn(self, tokens: Ints, met: Ints, batch: list[list[str]], ends: Ints) -> Ints:
+        """Give the words met for the first time in ``batch`` (at places ``met`` of ``tokens``,
+        whose documents end at ``ends``) their ids, and return ``tokens`` with those ids.
+
+        A new word gets a fresh id if it completes a prefix, else 0 (irrelevant).
+        """
+        new = _pick(list(chain.from_iterable(batch)), met.tolist())
+        learned = dict.fromkeys(new, _IRRELEVANT)
+        shortest = self._shortest_stem
+        for word in learned:
+            if word[:shortest] in self._heads:
+                stems = self._stems(word)
+                if stems:
+                    learned[word] = (self._known + len(self._learned)).to_bytes(_ID.itemsize, "little")
+                    self._learned.append(stems)
+        self._ids.update(learned)
+        if self._learned:
+            self._extend()
+        tokens = tokens.copy()
+        tokens[met] = np.frombuffer(b"".join(_pick(learned, new)), dtype=_ID)
+        return tokens
 
     def _stems(self, word: str) -> tuple[int, ...]:
         """The ids of the prefix terms ``word`` completes."""
@@ -280,9 +295,9 @@ class _WordTable:
 
     def _forget(self) -> None:
         """Keep only the words of the terms (the table starts over)."""
-        self._ids = {"": _IRRELEVANT} | {
-            word: number.to_bytes(_ID.itemsize, "little") for number, word in enumerate(self._base, start=1)
-        }
+        # A word not in the table is looked up as _NEW, and learned after the batch's lookups.
+        self._ids = defaultdict(_NEW.tobytes, {"": _IRRELEVANT})
+        self._ids.update((word, number.to_bytes(_ID.itemsize, "little")) for number, word in enumerate(self._base, start=1))
         self._known = 0
         self._starts = np.zeros(1, dtype=np.int32)
         self._flat = self._first = np.zeros(0, dtype=np.int32)
@@ -344,6 +359,12 @@ class _PairTable:
         # Fibonacci hashing: the top bits of the product by 2**64 / golden ratio.
         product = codes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
         return (product >> np.uint64(64 - self._bits)).astype(np.int64)
+
+
+def _pick(items: Sequence[Any] | dict[Any, Any], keys: Sequence[Any]) -> Sequence[Any]:
+    """``[items[key] for key in keys]``, looked up in C (``keys`` is not empty)."""
+    found = itemgetter(*keys)(items)
+    return found if len(keys) > 1 else (found,)
 
 
 def _flatten(lists: Sequence[Sequence[int]]) -> tuple[Ints, Ints]:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from watch.query.batch import BatchMatcher
 from watch.query.compiler import ALGEBRA, Match, Query, compile_query
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     import boolean
+    from numpy.typing import NDArray
 
     from watch.query.document import DocumentWords
     from watch.query.terms import Term
@@ -63,6 +66,7 @@ class QuerySet:
         self.queries: Mapping[str, Query] = queries
         self._list = list(queries.values())
         self._matcher = BatchMatcher(self._list) if len(self._list) >= _SCAN_ALL else None
+        self._labels = np.array(self.names, dtype=object)  # names read by number, many at once
 
     @classmethod
     def from_file(cls, path: str | Path) -> QuerySet:
@@ -130,8 +134,7 @@ class QuerySet:
 
     def matching_many(self, docs: Sequence[DocumentWords]) -> list[list[str]]:
         """Return, for each of ``docs``, the names of the equations it satisfies, in order."""
-        names = self.names
-        return [[names[number] for number in numbers] for numbers in self._matching(docs)]
+        return self._matching(docs, self._labels)
 
     def match_many(self, docs: Sequence[DocumentWords]) -> list[dict[str, Match]]:
         """Return, for each of ``docs``, its matching equations' explanations by name, in order."""
@@ -139,14 +142,15 @@ class QuerySet:
         queries = self._list
         return [
             {names[number]: queries[number].explain(doc) for number in numbers}
-            for doc, numbers in zip(docs, self._matching(docs))
+            for doc, numbers in zip(docs, self._matching(docs, None))
         ]
 
-    def _matching(self, docs: Sequence[DocumentWords]) -> list[list[int]]:
+    def _matching(self, docs: Sequence[DocumentWords], labels: NDArray[Any] | None) -> list[list[Any]]:
+        """For each of ``docs``, its equations in order: their numbers, or their ``labels``."""
         if self._matcher is None:
-            queries = list(enumerate(self._list))
-            return [[number for number, query in queries if query.matches(doc)] for doc in docs]
-        return self._matcher.matching(docs)
+            queries = list(zip(range(len(self._list)) if labels is None else labels.tolist(), self._list))
+            return [[label for label, query in queries if query.matches(doc)] for doc in docs]
+        return self._matcher.matching(docs, labels)
 
 
 def _text_lines(path: Path) -> list[str]:
