@@ -56,6 +56,7 @@ from urllib.parse import urlsplit
 
 import redis
 
+import settings.base
 from bench.crawl import (
     DEFAULT_SITES,
     LATENCY,
@@ -77,8 +78,8 @@ from mockweb.server import MockWeb, resource_key
 if TYPE_CHECKING:
     from bench.crawl_web import BenchWeb
 
-#: Sites each process of the shared crawl holds at once (``WATCH_REDIS_SITES_AT_ONCE``'s default).
-SITES_AT_ONCE = 16
+#: Sites each process of the shared crawl holds at once, at most (``WATCH_REDIS_SITES_AT_ONCE``'s default).
+SITES_AT_ONCE = settings.base.WATCH_REDIS_SITES_AT_ONCE
 _ROUND_TRIPS = re.compile(r"'watch/shared/redis_round_trips': (\d+)")
 
 

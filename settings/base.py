@@ -93,7 +93,7 @@ WATCH_REDIS_URL = ""  # redis://[:password@]host:port/db ("" = one process); the
 WATCH_REDIS_LEASE = 30.0  # seconds a site stays held without renewal (a dead process loses its sites after it)
 WATCH_REDIS_JOIN_WAIT = 60.0  # seconds a helper started first waits for the main run's crawl
 WATCH_REDIS_RECONNECT_WAIT = 60.0  # seconds Redis may be unreachable before the crawl stops (exit status 1, no feeds)
-WATCH_REDIS_SITES_AT_ONCE = 16  # sites one process holds at once (enough pages to fetch in parallel)
+WATCH_REDIS_SITES_AT_ONCE = 32  # sites one process holds at once, at most (fewer: an even split of the level's sites among the live processes)
 
 # Search equations (pipelines/match.py); the spider writes -a query / -a queries_file here.
 WATCH_QUERY = ""  # the search equation ("" = no equation: every document is exported)

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse
 from scrapy.settings import SETTINGS_PRIORITIES
@@ -67,6 +67,7 @@ from spiders.scope import (
 from spiders.signals import page_failed
 from watch.analysis import analyse_page, analyse_pdf
 from watch.document import EXPORT_FIELDS, EXPORT_FIELDS_WITH_TEXT, Document
+from watch.metadata import load_language_model
 from watch.pdf import PdfError
 from watch.render import added_text
 from watch.report import Outcome
@@ -222,7 +223,14 @@ class WatchSpider(CrawlSpider):
         spider.render = RenderConfig.from_settings(crawler.settings)
         spider.browser_problem = spider.render.browser_problem()
         spider.pdf_limits = pdf_limits(crawler.settings)
+        crawler.signals.connect(spider._load_models, signal=signals.spider_opened)
         return spider
+
+    def _load_models(self) -> None:
+        """Load the language model in a thread as the crawl opens (not awaited: the start page is
+        fetched, or work awaited, meanwhile; see :func:`watch.metadata.load_language_model`)."""
+        loading = deferToThread(load_language_model)
+        loading.addErrback(lambda failure: logger.error("Loading the language model failed: %s", failure.value))
 
     @classmethod
     def apply_arguments(cls, settings: Settings, parsed: Mapping[str, Any]) -> None:

@@ -66,6 +66,27 @@ def test_levels_sites_and_leases_in_read_order(redis_client: redis.Redis) -> Non
     assert crawl.counters()["sites_level_2"] == 2
 
 
+def test_a_process_takes_at_most_an_even_split_of_the_level_among_the_live_ones(redis_client: redis.Redis) -> None:
+    crawl = _seeded(redis_client)  # level 1: a.test and b.test
+    other = _crawl(redis_client, "w2")
+    other.renew({})  # w2 reached Redis: it is live, and gets its half of the level
+    first = crawl.lease(held=0, at_most=8)
+    assert first is not None and first.site == "a.test"
+    assert crawl.lease(held=1, at_most=8) is None  # its half is held
+    second = other.lease(held=0, at_most=8)
+    assert second is not None and second.site == "b.test"
+
+
+def test_a_lone_process_takes_the_level_up_to_its_cap_and_the_dead_do_not_count(redis_client: redis.Redis) -> None:
+    crawl = _seeded(redis_client)
+    assert crawl.lease(held=0, at_most=1) is not None
+    assert crawl.lease(held=1, at_most=1) is None  # its cap
+    _crawl(redis_client, "gone", lease_seconds=0.3).renew({})  # live for a third of its lease
+    time.sleep(0.15)
+    alone = _crawl(redis_client, lease_seconds=0.3)  # "gone" has not reached Redis for 0.15 s
+    assert alone.lease(held=1, at_most=8) is not None  # the whole level is its share
+
+
 def test_the_last_level_leaves_the_crawl_assembling(redis_client: redis.Redis) -> None:
     crawl = _seeded(redis_client)
     for _ in range(2):

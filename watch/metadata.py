@@ -7,6 +7,7 @@ exported with an empty field, not dropped. Neither function touches the network.
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -88,7 +89,7 @@ def detect_language(text: str, declared: str = "") -> str:
 
     The identifier reads a sample of the longest lines (prose rather than menus) of the text's
     first ``_PREFIX_CHARS`` characters; its model ships with py3langid and is loaded once, on
-    first use.
+    first use or by :func:`load_language_model`.
 
     >>> detect_language("Le chat dort sur la table de la cuisine depuis ce matin, tranquillement.")
     'fr'
@@ -143,8 +144,26 @@ def _sample(text: str) -> str:
     return "\n".join(chosen)
 
 
-@lru_cache(maxsize=1)
+def load_language_model() -> None:
+    """Load the language model now, not on the first page read (it takes most of a second).
+
+    A crawl process calls it in a thread as it opens: a main meanwhile fetches its start page, a
+    helper of a shared crawl waits for work, instead of pausing its first sites. Thread-safe: a
+    detection asked for meanwhile waits for this load rather than making another.
+    """
+    _identifier()
+
+
+_LOADING = threading.Lock()
+
+
 def _identifier() -> LanguageIdentifier:
+    with _LOADING:
+        return _load_identifier()
+
+
+@lru_cache(maxsize=1)
+def _load_identifier() -> LanguageIdentifier:
     """Load py3langid's model (about a second) the first time a language is asked for.
 
     The model's feature table ships as float16: every detection would gather its rows and have

@@ -14,7 +14,9 @@ every change to it is atomic (a Lua script, or a ``WATCH``/``MULTI`` transaction
   its keys changed meanwhile), from the links that the committed sites found to sites not known
   yet (``next``);
 * **leases**: a process takes a site with a token and a deadline that it renews
-  (:meth:`SharedCrawl.renew`); a site whose lease lapses (its process died) goes back to ``todo``
+  (:meth:`SharedCrawl.renew`), up to its share of the level (an even split among the processes
+  that reached Redis lately, ``alive``, so that no process takes a small level whole while
+  another waits); a site whose lease lapses (its process died) goes back to ``todo``
   for another process, and a commit carrying a token that is not the site's live one is refused,
   so a site is never counted twice. Deadlines follow the crawl's **clock**: Redis's time, except
   the time during which no process reached Redis (Redis stopped or unreachable, every process
@@ -113,7 +115,7 @@ local function clock(p, ttl)
   local slack = math.floor(ttl / 3)
   if last and now - last > slack then
     local gap = now - last - slack
-    for _, key in ipairs({'leases', 'main'}) do
+    for _, key in ipairs({'leases', 'main', 'alive'}) do
       for _, member in ipairs(redis.call('ZRANGE', p .. key, 0, -1)) do
         redis.call('ZINCRBY', p .. key, gap, member)
       end
@@ -122,18 +124,31 @@ local function clock(p, ttl)
   redis.call('SET', p .. 'clock', now)
   return now
 end
+
+-- This worker reached Redis now; return how many did within the clock's slack (the live ones).
+local function alive(p, worker, now, ttl)
+  redis.call('ZADD', p .. 'alive', now, worker)
+  redis.call('ZREMRANGEBYSCORE', p .. 'alive', '-inf', now - math.floor(ttl / 3))
+  return redis.call('ZCARD', p .. 'alive')
+end
 """
 
-# Lapsed leases go back to the queue in their rank; then the first site of the queue is leased.
+# Lapsed leases go back to the queue in their rank; then the first site of the queue is leased,
+# unless the worker already holds its share: `cap` sites (0: no cap), or an even split of the
+# level's sites not committed yet among the live workers.
 _LEASE = _CLOCK + """
-local p, worker, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local p, worker, ttl, held, cap = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local now = clock(p, ttl)
+local live = alive(p, worker, now, ttl)
 for _, site in ipairs(redis.call('ZRANGEBYSCORE', p .. 'leases', '-inf', now)) do
   redis.call('ZREM', p .. 'leases', site)
   redis.call('DEL', p .. 'lease:' .. site)
   redis.call('ZADD', p .. 'todo', redis.call('HGET', p .. 'rank', site), site)
   redis.call('HINCRBY', p .. 'counters', 'leases_lapsed', 1)
 end
+local share = math.ceil(tonumber(redis.call('GET', p .. 'remaining') or 0) / live)
+if cap > 0 and cap < share then share = cap end
+if held >= share then return false end
 local popped = redis.call('ZPOPMIN', p .. 'todo')
 if #popped == 0 then return false end
 local site = popped[1]
@@ -149,6 +164,7 @@ return {site, token, redis.call('HGET', p .. 'sites', site), redis.call('GET', p
 _RENEW = _CLOCK + """
 local p, ttl, worker, main = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local now = clock(p, ttl)
+alive(p, worker, now, ttl)
 local lost = {}
 for i = 5, #ARGV, 2 do
   local site, token = ARGV[i], ARGV[i + 1]
@@ -420,10 +436,18 @@ class SharedCrawl:
         """Sites of the current level not committed yet."""
         return int(self.client.get(self.prefix + "remaining") or 0)
 
-    def lease(self) -> SiteWork | None:
+    def lease(self, held: int = 0, at_most: int | None = None) -> SiteWork | None:
         """Take the next site of the current level (lapsed leases first go back to the queue), or
-        ``None`` when every site of the level is held or done."""
-        found = self._lease(args=[self.prefix, self.worker, self.lease_ms])
+        ``None`` when every site of the level is held or done, or when this process, holding
+        ``held`` sites, holds its share: ``at_most`` (no limit: ``None``), and no more than an
+        even split of the level's sites not committed yet among the live processes (those that
+        reached Redis within a third of a lease).
+
+        The even split keeps one process from taking a whole small level while another waits:
+        a site's pages are read one round trip after another, so a site taken late ends its
+        level late, whatever the CPU left elsewhere.
+        """
+        found = self._lease(args=[self.prefix, self.worker, self.lease_ms, held, at_most or 0])
         if not found:
             return None
         site, token, info, work = found

@@ -76,8 +76,9 @@ class SharedScope(CrawlScope[P]):
     """See the module docstring. ``main``: this process reads the start page and seeds the crawl.
     Entry links travel through Redis as JSON values: ``state_of`` says what it takes to rebuild a
     payload (for the Scrapy adapter, a request's referer and depth), ``payload_for`` rebuilds it
-    from the link's URL and that state. ``sites_at_once``: sites held at once, so that the
-    process has pages enough to fetch in parallel."""
+    from the link's URL and that state. ``sites_at_once``: sites held at once, at most, so that
+    the process has pages enough to fetch in parallel; fewer when an even split of the level's
+    sites among the live processes is smaller (:meth:`SharedCrawl.lease`)."""
 
     def __init__(
         self,
@@ -149,13 +150,13 @@ class SharedScope(CrawlScope[P]):
         self._sites.clear()
 
     def next_work(self) -> list[Release[P]] | Status:
-        """Take sites to read, up to ``sites_at_once`` held: their first pages (an empty list when
-        there is none to take but this process still reads some), or, when it reads none, the
-        crawl's status (``SEEDING`` or ``RUNNING``: the start page or others' sites are being read;
-        ``ASSEMBLING`` or later: every level is read)."""
+        """Take sites to read, up to this process's share of the level (``sites_at_once`` held, at
+        most): their first pages (an empty list when there is none to take but this process still
+        reads some), or, when it reads none, the crawl's status (``SEEDING`` or ``RUNNING``: the
+        start page or others' sites are being read; ``ASSEMBLING`` or later: every level is read)."""
         released: list[Release[P]] = []
         while len(self._held) < self.sites_at_once:
-            work = self.shared.lease()
+            work = self.shared.lease(len(self._held), self.sites_at_once)
             if work is None:
                 if self._held or released or self.shared.advance() is None:
                     break
