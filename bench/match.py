@@ -17,7 +17,8 @@ NEAR over words taken from those documents. Engines:
 Every engine gets the same normalised words (tokenising is shared and timed apart): that is the
 matching step, for watch the building of each document's :class:`DocumentWords` from its tokens
 included. ``watch (text)`` times watch again from the raw text, tokenising included. Each
-figure is the best of :data:`REPEATS` runs, each by a new engine: the machine may be shared.
+figure is the best of :data:`REPEATS` runs, each by a new engine, taken in rounds over every
+engine and number of equations (:func:`measure_all`): the machine may be shared.
 Each engine is timed up to its own answer (watch's: the matching equations' names, as the
 crawl uses them); the match sets of all engines are then compared, untimed, and must be
 identical. The last line is a JSON
@@ -36,6 +37,7 @@ import re
 import time
 import tracemalloc
 from bisect import bisect_right
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -275,33 +277,55 @@ class WatchFromTextEngine(WatchEngine):
 # -- measurement ----------------------------------------------------------------------------
 
 
-def measure(
-    engine_class: type, written: Sequence[str], docs: Sequence[tuple[str, list[Token]]], repeats: int
-) -> dict[str, object]:
-    """Time ``repeats`` runs, each by a new engine (none profits from another's warm-up); keep the best.
+@dataclass
+class Job:
+    """One engine at one number of equations, timed :data:`REPEATS` times (``repeats``) in turn
+    with every other job (see :func:`measure_all`)."""
 
-    The best run is the one least disturbed by other work on the machine, as ``timeit`` does.
-    """
-    elapsed = float("inf")
-    for _ in range(repeats):
+    name: str
+    engine_class: type
+    written: Sequence[str]
+    docs: Sequence[tuple[str, list[Token]]]
+    repeats: int
+    elapsed: float = float("inf")
+    memory: int = 0
+    results: list[set[int]] = field(default_factory=list)
+
+    def run(self) -> None:
+        """Time one run by a new engine (none profits from another's warm-up); keep the best."""
         gc.collect()
         tracemalloc.start()
-        engine = engine_class(written)
-        memory = tracemalloc.get_traced_memory()[0]
+        engine = self.engine_class(self.written)
+        self.memory = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
         started = time.perf_counter()
-        found = engine.match_all(docs)
-        elapsed = min(elapsed, time.perf_counter() - started)
-        results = engine.answers(found)
-    size = sum(len(text.encode()) for text, _ in docs)
-    return {
-        "results": results,
-        "docs": len(docs),
-        "docs_per_s": len(docs) / elapsed,
-        "mb_per_s": size / elapsed / 1e6,
-        "memory_mb": memory / 1e6,
-        "matches": sum(len(found) for found in results),
-    }
+        found = engine.match_all(self.docs)
+        self.elapsed = min(self.elapsed, time.perf_counter() - started)
+        self.results = engine.answers(found)
+
+    def figures(self) -> dict[str, float]:
+        size = sum(len(text.encode()) for text, _ in self.docs)
+        return {
+            "docs": len(self.docs),
+            "docs_per_s": len(self.docs) / self.elapsed,
+            "mb_per_s": size / self.elapsed / 1e6,
+            "memory_mb": self.memory / 1e6,
+            "matches": sum(len(found) for found in self.results),
+        }
+
+
+def measure_all(jobs: Sequence[Job]) -> None:
+    """Run every job's repeats in rounds, one run of each job a round, and keep each one's best.
+
+    The best run is the one least disturbed by other work on the machine, as ``timeit`` does;
+    taking the rounds in turn spreads a slow spell of the machine over every job, instead of
+    over the few that ran during it, so that ratios between jobs (the slowdown from 1 to 10,000
+    equations) compare like with like.
+    """
+    for round_ in range(max(job.repeats for job in jobs)):
+        for job in jobs:
+            if round_ < job.repeats:
+                job.run()
 
 
 def peak_memory(written: Sequence[str], docs: Sequence[tuple[str, list[Token]]]) -> float:
@@ -325,30 +349,31 @@ def run(sizes: Iterable[int], doc_count: int, regex_docs: dict[int, int]) -> dic
           f"tokenising (shared by all engines, not in the figures below): {len(docs) / prepared:,.0f} docs/s")
     all_equations = equations([words(text) for text in texts], max(sizes), rng)
     print(f"{'engine':<14} {'equations':>9} {'docs':>6} {'docs/s':>10} {'MB/s':>8} {'index MB':>9} {'matches':>8}")
-    ours: dict[int, float] = {}
-    from_text: dict[int, float] = {}
-    aho: dict[int, float] = {}
+    engines = (
+        ("watch", WatchEngine, REPEATS),
+        ("watch (text)", WatchFromTextEngine, REPEATS),
+        ("ahocorasick", AhoCorasickEngine, REPEATS),
+        ("regex", RegexEngine, 1),  # slow: a sanity check, on fewer documents (regex_docs)
+    )
+    jobs: dict[tuple[int, str], Job] = {}
     for size in sizes:
-        written = all_equations[:size]
-        figures = {}
-        for name, engine_class, count, repeats in (
-            ("watch", WatchEngine, len(docs), REPEATS),
-            ("watch (text)", WatchFromTextEngine, len(docs), REPEATS),
-            ("ahocorasick", AhoCorasickEngine, len(docs), REPEATS),
-            ("regex", RegexEngine, regex_docs.get(size, len(docs)), 1),  # slow: a sanity check
-        ):
-            figures[name] = measure(engine_class, written, docs[:count], repeats)
-            f = figures[name]
+        for name, engine_class, repeats in engines:
+            count = regex_docs.get(size, len(docs)) if name == "regex" else len(docs)
+            jobs[size, name] = Job(name, engine_class, all_equations[:size], docs[:count], repeats)
+    measure_all(list(jobs.values()))
+    for size in sizes:
+        for name, _, _ in engines:
+            f = jobs[size, name].figures()
             print(f"{name:<14} {size:>9,} {f['docs']:>6} {f['docs_per_s']:>10,.0f} {f['mb_per_s']:>8.2f} "
                   f"{f['memory_mb']:>9.2f} {f['matches']:>8,}")
-        reference = figures["watch"]["results"]
+        reference = jobs[size, "watch"].results
         for name in ("watch (text)", "ahocorasick", "regex"):
-            other = figures[name]["results"]
+            other = jobs[size, name].results
             assert other == reference[: len(other)], f"{name} disagrees with watch at {size} equations"
-        assert figures["watch"]["matches"], f"no document matched any of {size} equations: nothing measured"
-        ours[size] = figures["watch"]["docs_per_s"]
-        from_text[size] = figures["watch (text)"]["docs_per_s"]
-        aho[size] = figures["ahocorasick"]["docs_per_s"]
+        assert jobs[size, "watch"].figures()["matches"], f"no document matched any of {size} equations: nothing measured"
+    ours = {size: jobs[size, "watch"].figures()["docs_per_s"] for size in sizes}
+    from_text = {size: jobs[size, "watch (text)"].figures()["docs_per_s"] for size in sizes}
+    aho = {size: jobs[size, "ahocorasick"].figures()["docs_per_s"] for size in sizes}
     largest = max(sizes)
     peak = peak_memory(all_equations, docs)
     print(f"watch at {largest:,} equations: peak traced memory {peak:.1f} MB (matcher built, then every document"
