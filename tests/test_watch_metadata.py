@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import logging
+import threading
+import time
 from pathlib import Path
 
 import htmldate.utils
@@ -17,8 +19,10 @@ from watch.metadata import (
     _PREFIX_CHARS,
     MIN_LETTERS,
     _identifier,
+    _load_identifier,
     _quiet,
     detect_language,
+    load_language_model,
     published_date,
 )
 from watch.text import parse_html, visible_text
@@ -165,6 +169,16 @@ def test_min_letters_is_the_threshold() -> None:
 def shipped_identifier() -> LanguageIdentifier:
     """py3langid's identifier exactly as the library builds it (float16 feature table)."""
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def test_a_detection_asked_for_while_the_model_loads_waits_for_that_load() -> None:
+    _load_identifier.cache_clear()
+    loading = threading.Thread(target=load_language_model)
+    loading.start()
+    time.sleep(0.05)  # the thread holds the loading lock (the load takes most of a second)
+    assert detect_language("Le chat dort sur la table de la cuisine depuis ce matin, tranquillement.") == "fr"
+    loading.join()
+    assert _load_identifier.cache_info().misses == 1  # loaded once, by the thread
 
 
 @pytest.mark.parametrize(
