@@ -126,6 +126,17 @@ def _deploy(scrapyd: Scrapyd) -> None:
     assert deployed.returncode == 0, deployed.stderr
 
 
+def _wait_for_start(scrapyd: Scrapyd, job: str, timeout: float = 60) -> None:
+    """Wait until ``job`` is running (or already finished)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        jobs = _call(scrapyd.url + "listjobs.json?project=watch")
+        if any(j["id"] == job for j in [*jobs["running"], *jobs["finished"]]):
+            return
+        assert time.monotonic() < deadline, f"the Scrapyd job {job} did not start"
+        time.sleep(0.2)
+
+
 def _wait_for_job(scrapyd: Scrapyd, job: str, timeout: float = 240) -> str:
     """Wait until ``job`` is finished; return its log."""
     deadline = time.monotonic() + timeout
@@ -187,11 +198,18 @@ def test_a_helper_job_on_a_second_scrapyd_shares_the_main_job_crawl(
         _deploy(scrapyd)
         _deploy(second)
         shared = [("setting", f"WATCH_REDIS_URL={redis_server.url}"), *(("setting", value) for value in local)]
-        # The helper first: it waits for the main's crawl, so it cannot miss it.
+        # The helper first: it waits for the main's crawl, so it cannot miss it. Pages answered as
+        # a distant server would keep the main's crawl longer than the helper's start-up: without
+        # it, the main can read this small web whole before the helper opens.
         helper = _schedule(second, [("helper", "1"), ("crawl_id", "scrapyd"), *shared])
-        main = _schedule(scrapyd, [*arguments.items(), ("crawl_id", "scrapyd"), *shared])
-        main_log = _wait_for_job(scrapyd, main)
-        helper_log = _wait_for_job(second, helper)
+        _wait_for_start(second, helper)
+        latency, test_web_server.latency = test_web_server.latency, 0.2
+        try:
+            main = _schedule(scrapyd, [*arguments.items(), ("crawl_id", "scrapyd"), *shared])
+            main_log = _wait_for_job(scrapyd, main)
+            helper_log = _wait_for_job(second, helper)
+        finally:
+            test_web_server.latency = latency
     for log in (main_log, helper_log):
         assert "Spider closed (finished)" in log, log[-3000:]
         # The test web's broken page is a page fault (Scrapy logs giving up on it as an error).
