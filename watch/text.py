@@ -208,7 +208,6 @@ def cut_text(text: str, max_chars: int) -> str:
     return kept[:cut].rstrip() if cut >= 0 else kept
 
 
-
 def looks_binary(body: bytes, encoding: str = "utf-8") -> bool:
     """Whether ``body``, served as text in ``encoding``, is binary data (an image, an archive, noise).
 
@@ -278,6 +277,7 @@ def decoding_replaced(body: bytes, text: str, encoding: str) -> bool:
     except (UnicodeDecodeError, LookupError):
         return True
     return False
+
 
 def _read(root: HtmlElement, max_chars: int | None = None) -> PageText:
     """Walk the tree under ``root`` once, in document order (steps 1 to 6 of :func:`visible_text`).

@@ -168,6 +168,7 @@ def _text_lines(path: Path) -> list[str]:
         message = f"byte 0x{data[exc.start]:02x} is not UTF-8: expected a UTF-8 text file ({path} line {number})"
         raise QuerySyntaxError(line.decode("utf-8", "replace"), column, message) from None
 
+
 def anchors(expression: boolean.Expression, terms: tuple[Term, ...]) -> Anchors | None:
     """Return anchors (words or stems) one of which every document matching ``expression`` contains.
 
