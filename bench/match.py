@@ -361,19 +361,20 @@ def run(sizes: Iterable[int], doc_count: int, regex_docs: dict[int, int]) -> dic
             count = regex_docs.get(size, len(docs)) if name == "regex" else len(docs)
             jobs[size, name] = Job(name, engine_class, all_equations[:size], docs[:count], repeats)
     measure_all(list(jobs.values()))
+    figures = {key: job.figures() for key, job in jobs.items()}
     for size in sizes:
         for name, _, _ in engines:
-            f = jobs[size, name].figures()
+            f = figures[size, name]
             print(f"{name:<14} {size:>9,} {f['docs']:>6} {f['docs_per_s']:>10,.0f} {f['mb_per_s']:>8.2f} "
                   f"{f['memory_mb']:>9.2f} {f['matches']:>8,}")
         reference = jobs[size, "watch"].results
         for name in ("watch (text)", "ahocorasick", "regex"):
             other = jobs[size, name].results
             assert other == reference[: len(other)], f"{name} disagrees with watch at {size} equations"
-        assert jobs[size, "watch"].figures()["matches"], f"no document matched any of {size} equations: nothing measured"
-    ours = {size: jobs[size, "watch"].figures()["docs_per_s"] for size in sizes}
-    from_text = {size: jobs[size, "watch (text)"].figures()["docs_per_s"] for size in sizes}
-    aho = {size: jobs[size, "ahocorasick"].figures()["docs_per_s"] for size in sizes}
+        assert figures[size, "watch"]["matches"], f"no document matched any of {size} equations: nothing measured"
+    ours = {size: figures[size, "watch"]["docs_per_s"] for size in sizes}
+    from_text = {size: figures[size, "watch (text)"]["docs_per_s"] for size in sizes}
+    aho = {size: figures[size, "ahocorasick"]["docs_per_s"] for size in sizes}
     largest = max(sizes)
     peak = peak_memory(all_equations, docs)
     print(f"watch at {largest:,} equations: peak traced memory {peak:.1f} MB (matcher built, then every document"
