@@ -30,14 +30,15 @@ words, forgotten all at once when full.
 
 from __future__ import annotations
 
+import struct
 from collections import defaultdict
-from itertools import chain
+from itertools import compress, count, islice
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from watch.query.circuit import FIRST_LEAF, Circuit, empty_rows, ones, set_bits
+from watch.query.circuit import FIRST_LEAF, Circuit, empty_rows, ones, put_rows, set_bits
 from watch.query.terms import NEAR, PHRASE, PREFIX, WORD, Term
 
 if TYPE_CHECKING:
@@ -60,7 +61,8 @@ _LARGEST_PART = 1 << 13
 
 _ID = np.dtype("<i4")  # a word id, as the word table holds it
 _IRRELEVANT = bytes(_ID.itemsize)  # the id of the words that matter to no term
-_NEW = np.array(-1, dtype=_ID)  # the id a word not yet in the table is looked up as
+# The placeholder of the batch's n-th new word (n = -1, -2...), inserted by the lookup itself.
+_PLACEHOLDER = struct.Struct("<i").pack  # _ID's bytes (a partial of int.to_bytes is twice as slow)
 _SEVERAL = -2  # in _WordTable._first: the word is in several terms
 _ONE = np.uint64(1)
 
@@ -119,7 +121,7 @@ class BatchMatcher:
         self._before.run(rows)
         self._decide_positions(docs, rows)
         self._after.run(rows)
-        numbers, holders = ones(rows[self._equations])
+        numbers, holders = ones(rows.take(self._equations, axis=0))
         # A stable sort keeps each document's equations in order.
         order = np.argsort(holders.astype(np.uint16), kind="stable")
         found = numbers[order]
@@ -132,12 +134,12 @@ class BatchMatcher:
         if not len(self._positional):
             return
         decided = np.zeros((len(self._positional), rows.shape[1]), dtype=np.uint64)
-        numbers, holders = ones(rows[self._candidates])
+        numbers, holders = ones(rows.take(self._candidates, axis=0))
         positional = self._positional.tolist()
         for number, holder in zip(numbers.tolist(), holders.tolist()):
             if docs[holder].occurrences(self._terms[positional[number]]):
                 decided[number, holder >> 6] |= _ONE << np.uint64(holder & 63)
-        rows[self._positional + FIRST_LEAF] = decided
+        put_rows(rows, self._positional + FIRST_LEAF, decided)
 
 
 class _TermIndex:
@@ -189,17 +191,18 @@ class _WordTable:
     """
 
     def __init__(self, index: _TermIndex) -> None:
-        self._by_stem = {stem: tuple(ids) for stem, ids in index.by_stem.items()}
-        self._stem_lengths = sorted({len(stem) for stem in index.by_stem})
-        # The stems' first letters, as many as the shortest stem has: most new words start
-        # with none of them, and are set aside by one lookup.
-        self._shortest_stem = self._stem_lengths[0] if self._stem_lengths else 0
-        self._heads = {stem[: self._shortest_stem] for stem in self._by_stem}
+        # The stems by length, each with what cuts a word to that length: prefixes are found
+        # one length at a time over many words, in C.
+        by_length: dict[int, dict[str, tuple[int, ...]]] = {}
+        for stem, ids in index.by_stem.items():
+            by_length.setdefault(len(stem), {})[stem] = tuple(ids)
+        self._stems = [(itemgetter(slice(length)), stems) for length, stems in sorted(by_length.items())]
         words = {word: tuple(ids) for word, ids in index.by_word.items()}
         for pair in index.by_pair:
             for word in pair:
                 words.setdefault(word, ())
-        self._base = {word: ids + self._stems(word) for word, ids in words.items()}
+        stems = self._stems_of(list(words))
+        self._base = {word: ids + more for (word, ids), more in zip(words.items(), stems)}
         number = {word: number for number, word in enumerate(self._base, start=1)}
         self._pairs = _PairTable(
             {(number[first] << 32) | number[second]: ids for (first, second), ids in index.by_pair.items()}
@@ -219,9 +222,13 @@ class _WordTable:
         """
         if len(self._ids) > REMEMBERED_WORDS:
             self._forget()
-        batch: list[list[str]] = []
-        ids: list[bytes] = []
         table = self._ids
+        known = len(table)
+        # A word not in the table is inserted with a placeholder: -1 for the batch's first new
+        # word, -2 for the second... (~id is its place among the table's newest keys).
+        table.default_factory = map(_PLACEHOLDER, count(-1, -1)).__next__
+        lengths: list[int] = []
+        ids: list[bytes] = []
         for doc in docs:
             words = doc.words
             split = doc.title_words
@@ -230,24 +237,25 @@ class _WordTable:
                 words = [*words[:split], "", *words[split:]]
             if len(words) < 2:  # itemgetter needs two keys to return a tuple; "" is no word
                 words = [*words, "", ""][:2]
-            batch.append(words)
+            lengths.append(len(words))
             ids.append(b"".join(itemgetter(*words)(table)))
-        ends = np.cumsum([len(words) for words in batch])
         tokens = np.frombuffer(b"".join(ids), dtype=_ID)
-        met = np.flatnonzero(tokens == _NEW)
-        if len(met):
-            tokens = self._learn(tokens, met, batch, ends)
-        places = np.flatnonzero(tokens)
-        words_found = tokens[places]
-        holders_found = np.searchsorted(ends, places, side="right")
-        first = self._first[words_found]
-        one = first >= 0
-        terms = [first[one]]
-        term_holders = [holders_found[one]]
-        several = first == _SEVERAL
-        if several.any():
-            several_words = words_found[several]
-            _expand(several_words, holders_found[several], self._starts, self._flat, terms, term_holders)
+        if len(table) > known:
+            learned = self._learn([*islice(reversed(table), len(table) - known)][::-1])
+            tokens = tokens.copy()
+            new = tokens < 0
+            tokens[new] = learned[~tokens[new]]
+        # Indices taken from flatnonzero: a boolean mask indexes several times slower.
+        places = np.flatnonzero(tokens != 0)
+        words_found = tokens.take(places)
+        holders_found = np.repeat(np.arange(len(lengths)), lengths).take(places)
+        first = self._first.take(words_found)
+        one = np.flatnonzero(first >= 0)
+        terms = [first.take(one)]
+        term_holders = [holders_found.take(one)]
+        several = np.flatnonzero(first == _SEVERAL)
+        if len(several):
+            _expand(words_found.take(several), holders_found.take(several), self._starts, self._flat, terms, term_holders)
         # A word that may start a phrase's pair followed, in the same document, by one that may
         # end one: look the pair up.
         next_to = np.flatnonzero(
@@ -262,41 +270,37 @@ class _WordTable:
         _expand(pairs[hits], holders_found[next_to[hits]], starts, values, terms, term_holders)
         return np.concatenate(terms), np.concatenate(term_holders)
 
-    def _learn(self, tokens: Ints, met: Ints, batch: list[list[str]], ends: Ints) -> Ints:
-        """Give the words met for the first time in ``batch`` (at places ``met`` of ``tokens``,
-        whose documents end at ``ends``) their ids, and return ``tokens`` with those ids.
+    def _learn(self, new: list[str]) -> Ints:
+        """Give the words met for the first time in a batch, ``new`` (in the order they were
+        met, each in the table with its placeholder), their ids, and return those ids.
 
         A new word gets a fresh id if it completes a prefix, else 0 (irrelevant).
         """
-        new = _pick(list(chain.from_iterable(batch)), met.tolist())
-        learned = dict.fromkeys(new, _IRRELEVANT)
-        shortest = self._shortest_stem
-        for word in learned:
-            if word[:shortest] in self._heads:
-                stems = self._stems(word)
-                if stems:
-                    learned[word] = (self._known + len(self._learned)).to_bytes(_ID.itemsize, "little")
-                    self._learned.append(stems)
-        self._ids.update(learned)
+        learned = [_IRRELEVANT] * len(new)
+        stems = self._stems_of(new)
+        for place in compress(range(len(new)), stems):
+            learned[place] = (self._known + len(self._learned)).to_bytes(_ID.itemsize, "little")
+            self._learned.append(stems[place])
+        self._ids.update(zip(new, learned))
         if self._learned:
             self._extend()
-        tokens = tokens.copy()
-        tokens[met] = np.frombuffer(b"".join(_pick(learned, new)), dtype=_ID)
-        return tokens
+        return np.frombuffer(b"".join(learned), dtype=_ID)
 
-    def _stems(self, word: str) -> tuple[int, ...]:
-        """The ids of the prefix terms ``word`` completes."""
-        stems: tuple[int, ...] = ()
-        for length in self._stem_lengths:
-            if length > len(word):
-                break
-            stems += self._by_stem.get(word[:length], ())
-        return stems
+    def _stems_of(self, words: list[str]) -> list[tuple[int, ...]]:
+        """The ids of the prefix terms each of ``words`` completes."""
+        found: list[tuple[int, ...]] = [()] * len(words)
+        for cut, stems in self._stems:
+            # A word shorter than the stems is cut to itself, shorter than every one of them.
+            heads = list(map(cut, words))
+            for place in compress(range(len(words)), map(stems.__contains__, heads)):
+                found[place] += stems[heads[place]]
+        return found
 
     def _forget(self) -> None:
         """Keep only the words of the terms (the table starts over)."""
-        # A word not in the table is looked up as _NEW, and learned after the batch's lookups.
-        self._ids = defaultdict(_NEW.tobytes, {"": _IRRELEVANT})
+        # A word not in the table is looked up as a placeholder, and learned after the batch's
+        # lookups (see present).
+        self._ids: defaultdict[str, bytes] = defaultdict(None, {"": _IRRELEVANT})
         self._ids.update((word, number.to_bytes(_ID.itemsize, "little")) for number, word in enumerate(self._base, start=1))
         self._known = 0
         self._starts = np.zeros(1, dtype=np.int32)
@@ -359,12 +363,6 @@ class _PairTable:
         # Fibonacci hashing: the top bits of the product by 2**64 / golden ratio.
         product = codes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
         return (product >> np.uint64(64 - self._bits)).astype(np.int64)
-
-
-def _pick(items: Sequence[Any] | dict[Any, Any], keys: Sequence[Any]) -> Sequence[Any]:
-    """``[items[key] for key in keys]``, looked up in C (``keys`` is not empty)."""
-    found = itemgetter(*keys)(items)
-    return found if len(keys) > 1 else (found,)
 
 
 def _flatten(lists: Sequence[Sequence[int]]) -> tuple[Ints, Ints]:
