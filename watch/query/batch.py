@@ -243,9 +243,10 @@ class _WordTable:
         if len(table) > known:
             learned = self._learn([*islice(reversed(table), len(table) - known)][::-1])
             tokens = tokens.copy()
-            new = tokens < 0
-            tokens[new] = learned[~tokens[new]]
-        # Indices taken from flatnonzero: a boolean mask indexes several times slower.
+            # Indices taken from flatnonzero, here and below: a boolean mask indexes several
+            # times slower.
+            new = np.flatnonzero(tokens < 0)
+            tokens[new] = learned.take(~tokens.take(new))
         places = np.flatnonzero(tokens != 0)
         words_found = tokens.take(places)
         holders_found = np.repeat(np.arange(len(lengths)), lengths).take(places)
