@@ -193,6 +193,10 @@ def test_a_batch_agrees_with_each_query_on_each_document(data: st.DataObject) ->
     ]
     docs = [DocumentWords.from_text(document) for _, document in documents]
     assert QuerySet(equations_by_name).matching_many(docs) == expected
+    # In two batches: the second one's words partly learned by the first, partly new.
+    query_set = QuerySet(equations_by_name)
+    half = data.draw(st.integers(0, len(docs)))
+    assert query_set.matching_many(docs[:half]) + query_set.matching_many(docs[half:]) == expected
 
 
 def alternating(levels: int) -> str:

@@ -6,9 +6,10 @@ equation. Over a batch of documents the work is shared:
 1. every word of every document becomes a word id, all of a document's words looked up in one
    C call (``operator.itemgetter``); ids number the words some term needs (0 for all others, a
    fresh id for a new word that completes a prefix), so the batch becomes one array of integers.
-   A word the table does not know yet is looked up as a placeholder (a ``defaultdict``: a dict
-   subclass written in Python would make every lookup a third slower) and learned after the
-   batch's lookups, once for all its occurrences;
+   A word the table does not know yet is inserted by the lookup itself, with a placeholder (a
+   ``defaultdict`` whose factory hands out -1, -2...: a dict subclass written in Python would
+   make every lookup a third slower); after the batch's lookups, the new words are the table's
+   newest keys, each learned once, and numpy replaces the placeholders of all their occurrences;
 2. numpy finds in that array the terms each word makes present and the two-word phrases (pairs
    of consecutive ids), and sets one bit per (term, document): each term becomes a row of 64-bit
    words, a bitset over the batch's documents;
