@@ -27,6 +27,7 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 # Politeness per site, parallelism across sites.
 CONCURRENT_REQUESTS = 32  # across all sites
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # per site: few at once
+DOWNLOADER = "spiders.downloader.Downloader"  # Scrapy's, keeping the per-site limit when no delay applies (AutoThrottle off)
 CONCURRENT_ITEMS = 8  # output workers per page: a page yields one document (Scrapy's 100 cost CPU for nothing)
 AUTOTHROTTLE_ENABLED = True  # polite by default (tests, the demo and benchmarks switch it off explicitly)
 AUTOTHROTTLE_START_DELAY = 1.0  # first delay per site under AutoThrottle (Scrapy's 5 s is long for 10 pages)
