@@ -19,16 +19,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+import redis
 from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import build_from_crawler
 
 from spiders.arguments import setting_boolean
 from spiders.config import read, seconds
-from spiders.signals import site_discovered
+from spiders.signals import site_discovered, sites_taken
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from scrapy.robotstxt import RobotParser
     from scrapy.settings import BaseSettings
+
+    from watch.sharedcrawl import SharedCrawl
 
 logger = logging.getLogger(__name__)
 
@@ -49,17 +54,61 @@ class RobotsTxtRefused(IgnoreRequest):
 class WatchRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, raising :class:`RobotsTxtRefused` for forbidden pages, and
     fetching the robots.txt of each next-level site as soon as the scope finds it
-    (:data:`spiders.signals.site_discovered`): the level then starts without waiting for them."""
+    (:data:`spiders.signals.site_discovered`): the level then starts without waiting for them.
+
+    In a crawl shared through Redis (``spiders.shared``), the process that finds a site is often
+    not the one that reads it: each robots.txt fetched is kept in Redis
+    (:meth:`watch.sharedcrawl.SharedCrawl.keep_robots_txt`), and the sites a process takes
+    (:data:`spiders.signals.sites_taken`) get theirs from there, in one round trip. A site's
+    robots.txt is then fetched once for the whole crawl, and its reading starts at once. One not
+    kept (it failed, or it is still on its way, or Redis is unreachable) is fetched by the reader,
+    as in one process.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        run = getattr(crawler.spider, "shared", None)
+        self.shared: SharedCrawl | None = run.crawl if run is not None else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         middleware = cls(crawler)
         crawler.signals.connect(middleware._site_discovered, signal=site_discovered)
+        if middleware.shared is not None:
+            crawler.signals.connect(middleware._sites_taken, signal=sites_taken)
         return middleware
 
     def _site_discovered(self, url: str) -> None:
         # Downloaded once per host and kept, as for any page of the site (errors are the parent's).
         deferred_from_coro(self.robot_parser(Request(url)))
+
+    def _sites_taken(self, urls: list[str]) -> None:
+        assert self.shared is not None
+        first_pages = {urlsplit(url).netloc: url for url in reversed(urls)}  # a host's first page
+        wanted = sorted(first_pages.keys() - self._parsers.keys())
+        try:
+            kept = self.shared.robots_txts(wanted)
+        except redis.RedisError as exc:
+            logger.debug("robots.txt not read from Redis (%s): fetched instead", exc)
+            return
+        for netloc, body in kept.items():
+            parser = build_from_crawler(self._parserimpl, self.crawler, body)
+            self._parsers[netloc] = parser
+            self._stats.inc_value("watch/robots/from_shared_crawl")
+            self.crawler.signals.send_catch_log(
+                signal=signals.robots_parsed, robotparser=parser, request=Request(first_pages[netloc])
+            )
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        await super()._parse_robots(response, netloc, request)
+        if self.shared is None:
+            return
+        # Only what was fetched: a robots.txt that failed (an error, or this process stopping) is
+        # tried again by the process that reads the site, as it would be alone.
+        try:
+            self.shared.keep_robots_txt(netloc, response.body)
+        except redis.RedisError as exc:  # the process that reads the site fetches it again
+            logger.debug("robots.txt of %s not kept in Redis (%s)", netloc, exc)
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
         try:

@@ -64,6 +64,7 @@ from spiders.config import SettingError, read, seconds, whole_number
 from spiders.dupefilter import CompactDupeFilter
 from spiders.evidence import evidence_of
 from spiders.scope import SLOT_KEY, ScopeMiddleware
+from spiders.signals import sites_taken
 from watch.ledger import Ledger, from_json, to_json
 from watch.scope import SlotKey
 from watch.seeds import Seed
@@ -347,10 +348,20 @@ LEASE_KEY = "watch_lease"
 #: Seconds between two renewals of a process's leases (or a third of the lease, if shorter).
 _RENEW = 0.25
 #: Seconds between two looks for work of a process that reads no site (waiting for the others to
-#: finish a level), at first: it takes the sites of the next level within this time; the wait
-#: doubles after each look that finds nothing, up to :data:`_IDLE_POLL_MAX`.
-_IDLE_POLL = 0.05
+#: finish a level): every :data:`_IDLE_POLL` during its first :data:`_IDLE_FAST` seconds without a
+#: site, when the level usually ends (the others read their last pages), so that it takes the next
+#: level's sites within this time, as the process that ended the level does at once; then the wait
+#: doubles after each look that finds nothing, up to :data:`_IDLE_POLL_MAX` (a long wait for a
+#: slow site costs Redis a look every 0.2 s). A look is two or three round trips.
+_IDLE_POLL = 0.02
+_IDLE_FAST = 1.0
 _IDLE_POLL_MAX = 0.2
+
+
+def idle_wait(idle_for: float, last: float) -> float:
+    """The wait after the next look for work of a process without a site for ``idle_for`` seconds,
+    whose last wait was ``last`` (see :data:`_IDLE_POLL`)."""
+    return last if idle_for < _IDLE_FAST else min(2 * last, _IDLE_POLL_MAX)
 
 
 class LeaseDupeFilter(CompactDupeFilter):
@@ -405,6 +416,7 @@ class SharedScopeMiddleware(ScopeMiddleware):
         self._committed = 0
         self._renewed = 0.0  # time.monotonic() of the last renewal
         self._idle_wait = _IDLE_POLL  # between two looks for work while reading nothing
+        self._idle_since: float | None = None  # time.monotonic() when this process last held no site
         self._next_look = 0.0
         self._unreachable_since: float | None = None
         self._loop = LoopingCall(self._tick)
@@ -562,9 +574,11 @@ class SharedScopeMiddleware(ScopeMiddleware):
             if self.scope.held and not self._done:
                 self._work()
         if self.scope.held:
-            self._idle_wait, self._next_look = _IDLE_POLL, 0.0
+            self._idle_since, self._idle_wait, self._next_look = None, _IDLE_POLL, 0.0
         if self._done or self.scope.held or now < self._next_look:
             return
+        if self._idle_since is None:
+            self._idle_since = now
         if self._work():
             engine = self.crawler.engine
             assert engine is not None
@@ -572,7 +586,7 @@ class SharedScopeMiddleware(ScopeMiddleware):
                 deferred_from_coro(engine.close_spider_async(reason="finished"))
         elif not self.scope.held:
             self._next_look = now + self._idle_wait
-            self._idle_wait = min(2 * self._idle_wait, _IDLE_POLL_MAX)
+            self._idle_wait = idle_wait(now - self._idle_since, self._idle_wait)
 
     def _renew(self) -> bool:
         """Renew this process's leases; ``False`` when it cannot go on (for now, or for good)."""
@@ -624,6 +638,8 @@ class SharedScopeMiddleware(ScopeMiddleware):
         if isinstance(outcome, list):
             if outcome:
                 self._log_level(outcome)
+                # Their robots.txt, fetched by whichever process found them, is read from Redis first.
+                self.crawler.signals.send_catch_log(sites_taken, urls=[release.url for release in outcome])
                 self._send(outcome)
             return False
         if outcome in (Status.SEEDING, Status.RUNNING):

@@ -379,14 +379,18 @@ def test_the_web_exercises_every_rule(reference: Outcome, shared_web: SharedWeb)
 
 @pytest.mark.parametrize("helpers", [0, 1, 2])
 def test_any_number_of_processes_gives_the_single_answer(
-    rig: Rig, reference: Outcome, tmp_path: Path, helpers: int
+    rig: Rig, reference: Outcome, redis_client: redis.Redis, tmp_path: Path, helpers: int
 ) -> None:
     main = rig.main()
     others = [rig.helper(f"helper{n}") for n in range(helpers)]
     _finished(main)
     for helper in others:
         _finished(helper)
-    assert_same_answer(outcome(tmp_path / "out", rig.processes), reference)
+    found = outcome(tmp_path / "out", rig.processes)
+    assert_same_answer(found, reference)
+    # Every robots.txt fetched was kept for the process that reads its site (obeyed there: the
+    # page_robots event of the coverage is the single process's).
+    assert {netloc.decode() for netloc in redis_client.hkeys("watch:expertblogs:robots")} == found.hosts
     for helper in others:
         assert committed(helper) > 0, helper.log[-3000:]  # helpers really read sites
         assert not any(urlsplit(url).path == "/blogs-experts" for url in helper.web.requested_urls())

@@ -27,7 +27,11 @@ every change to it is atomic (a Lua script, or a ``WATCH``/``MULTI`` transaction
   counts it done. Nothing is lost (work is acknowledged only by its commit) and nothing is counted
   twice (a commit needs the live token; one repeated because its answer was lost is answered
   again, not applied twice);
-* the **main's hold**: one main at a time (:meth:`SharedCrawl.hold_main`), renewed with its leases.
+* the **main's hold**: one main at a time (:meth:`SharedCrawl.hold_main`), renewed with its leases;
+* **robots.txt**: the one a process fetched for a site it found (before the site's level starts),
+  kept for the process that will read the site (:meth:`SharedCrawl.keep_robots_txt`): a site's
+  robots.txt is fetched once for the whole crawl, as by one process, and its reading does not
+  wait for it.
 
 The end of the crawl is decided from this state alone, never from one process being idle: when a
 level completes with no new site, the crawl is ``assembling`` and the main writes the feeds and
@@ -38,8 +42,8 @@ names from that prefix: a standalone Redis (or a single Redis Cluster slot), not
 Every call is synchronous and makes one round trip: a crawl makes a few per site, never per page.
 Redis holds, besides the registry, each committed site's result (zlib-compressed JSON: its pages,
 counts and documents' evidence, about 60 bytes a page on :mod:`bench.scale`'s web) until the
-next run of the crawl starts afresh, and, during a level, the links found to the next level's
-sites (compressed too).
+next run of the crawl starts afresh, the sites' robots.txt (compressed) as long, and, during a
+level, the links found to the next level's sites (compressed too).
 """
 
 from __future__ import annotations
@@ -520,6 +524,22 @@ class SharedCrawl:
     def workers_seen(self) -> int:
         """How many distinct processes have held a site (for the report)."""
         return int(self.client.scard(self.prefix + "workers"))
+
+    # -- robots.txt -----------------------------------------------------------------------
+
+    def keep_robots_txt(self, netloc: str, body: bytes) -> None:
+        """Keep the robots.txt this process fetched for ``netloc`` for the process that will read
+        the site. The first one kept stays: every process then obeys the same robots.txt. (One
+        that could not be fetched is not kept: the reader tries again, as it would alone.)"""
+        self.client.hsetnx(self.prefix + "robots", netloc, zlib.compress(body))
+
+    def robots_txts(self, netlocs: Sequence[str]) -> dict[str, bytes]:
+        """The robots.txt kept for each of ``netlocs`` that has one (see :meth:`keep_robots_txt`),
+        in one round trip."""
+        if not netlocs:
+            return {}
+        found = self.client.hmget(self.prefix + "robots", list(netlocs))
+        return {netloc: zlib.decompress(raw) for netloc, raw in zip(netlocs, found) if raw is not None}
 
 
 
