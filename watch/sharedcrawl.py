@@ -529,8 +529,9 @@ class SharedCrawl:
 
     def keep_robots_txt(self, netloc: str, body: bytes) -> None:
         """Keep the robots.txt this process fetched for ``netloc`` for the process that will read
-        the site. The first one kept stays: every process then obeys the same robots.txt. (One
-        that could not be fetched is not kept: the reader tries again, as it would alone.)"""
+        the site. The first one kept stays (a process that fetched one itself reads the site with
+        its own). One that could not be fetched is not kept: the reader tries again, as it would
+        alone."""
         self.client.hsetnx(self.prefix + "robots", netloc, zlib.compress(body))
 
     def robots_txts(self, netlocs: Sequence[str]) -> dict[str, bytes]:
@@ -540,7 +541,6 @@ class SharedCrawl:
             return {}
         found = self.client.hmget(self.prefix + "robots", list(netlocs))
         return {netloc: zlib.decompress(raw) for netloc, raw in zip(netlocs, found) if raw is not None}
-
 
 
 def _read_key(info: SiteInfo) -> tuple[int, Order]:
