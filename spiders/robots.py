@@ -61,8 +61,8 @@ class WatchRobotsTxtMiddleware(RobotsTxtMiddleware):
     (:meth:`watch.sharedcrawl.SharedCrawl.keep_robots_txt`), and the sites a process takes
     (:data:`spiders.signals.sites_taken`) get theirs from there, in one round trip. A site's
     robots.txt is then fetched once for the whole crawl, and its reading starts at once. One not
-    kept (it failed, or it is still on its way, or Redis is unreachable) is fetched by the reader,
-    as in one process.
+    kept (it failed, or it is still on its way) is fetched by the reader, as in one process; after
+    a Redis error, the process fetches every robots.txt itself.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -89,7 +89,7 @@ class WatchRobotsTxtMiddleware(RobotsTxtMiddleware):
         try:
             kept = self.shared.robots_txts(wanted)
         except redis.RedisError as exc:
-            logger.debug("robots.txt not read from Redis (%s): fetched instead", exc)
+            self._stop_sharing(exc)
             return
         for netloc, body in kept.items():
             parser = build_from_crawler(self._parserimpl, self.crawler, body)
@@ -108,7 +108,13 @@ class WatchRobotsTxtMiddleware(RobotsTxtMiddleware):
         try:
             self.shared.keep_robots_txt(netloc, response.body)
         except redis.RedisError as exc:  # the process that reads the site fetches it again
-            logger.debug("robots.txt of %s not kept in Redis (%s)", netloc, exc)
+            self._stop_sharing(exc)
+
+    def _stop_sharing(self, exc: redis.RedisError) -> None:
+        # Each call to an unreachable Redis blocks the crawl up to its timeout: one is enough. The
+        # scope deals with the outage; robots.txt are fetched here from now on, as in one process.
+        logger.warning("robots.txt no longer shared through Redis by this process (%s): fetched here", exc)
+        self.shared = None
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
         try:
