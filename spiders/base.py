@@ -38,7 +38,7 @@ from spiders.arguments import (
     setting_boolean,
     whole_number,
 )
-from spiders.config import read
+from spiders.config import read, tracking_parameters
 from spiders.evidence import evidence_of
 from spiders.links import PageLinkExtractor
 from spiders.shared import SHARED_ARGUMENT, SharedRun
@@ -151,7 +151,7 @@ class SpiderConfig:
             text_extractor=read(settings, "WATCH_TEXT_EXTRACTOR", dotted_path),
             text_max_chars=read(settings, "WATCH_TEXT_MAX_CHARS", whole_number(1)),
             export_text=read(settings, "WATCH_EXPORT_TEXT", setting_boolean),
-            tracking=TrackingParameters(settings.getlist("WATCH_URLS_TRACKING_PARAMETERS")),
+            tracking=tracking_parameters(settings),
             dates_later=bool(str(settings.get("WATCH_QUERY") or "").strip() or settings.get("WATCH_QUERIES_FILE")),
         )
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from scrapy.utils.misc import load_object
 
 from spiders.arguments import ArgumentError, whole_number
+from watch.urls import TrackingParameters
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-__all__ = ["CONFIGS", "SettingError", "check_configs", "read", "seconds", "whole_number"]
+__all__ = ["CONFIGS", "SettingError", "check_configs", "read", "seconds", "tracking_parameters", "whole_number"]
 
 #: Every component config the start-up check builds, by dotted path: a config class (its
 #: ``from_settings``) or a function of the settings (components import Scrapy parts the check
@@ -83,6 +84,18 @@ def seconds(text: str) -> float:
     if not value >= 0:  # also refuses nan
         raise ValueError("expected a number of seconds >= 0")
     return value
+
+
+def tracking_parameters(settings: BaseSettings) -> TrackingParameters:
+    """``WATCH_URLS_TRACKING_PARAMETERS``: the query parameters (names and ``prefix*`` patterns)
+    that every component drops from a URL before comparing it with others.
+
+    >>> from scrapy.settings import Settings
+    >>> tracking = tracking_parameters(Settings({"WATCH_URLS_TRACKING_PARAMETERS": ["ref", "mc_*"]}))
+    >>> tracking.matches("ref"), tracking.matches("mc_cid"), tracking.matches("utm_source")
+    (True, True, False)
+    """
+    return TrackingParameters(settings.getlist("WATCH_URLS_TRACKING_PARAMETERS"))
 
 
 def check_configs(settings: BaseSettings) -> None:

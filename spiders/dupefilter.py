@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from scrapy.dupefilters import BaseDupeFilter
 from scrapy.utils.request import RequestFingerprinter, referer_str
 
+from spiders.config import tracking_parameters
 from watch.seen import FingerprintSet
 from watch.urls import TrackingParameters, canonicalize
 
@@ -57,7 +58,7 @@ class CanonicalRequestFingerprinter:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(TrackingParameters(crawler.settings.getlist("WATCH_URLS_TRACKING_PARAMETERS")))
+        return cls(tracking_parameters(crawler.settings))
 
     def fingerprint(self, request: Request) -> bytes:
         url = request.url if request.meta.get("verbatim_url") else canonicalize(request.url, self._tracking)

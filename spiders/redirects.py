@@ -19,7 +19,8 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as ScrapyRedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
 
-from watch.urls import TrackingParameters, canonicalize
+from spiders.config import tracking_parameters
+from watch.urls import canonicalize
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -42,7 +43,7 @@ class RedirectMiddleware(ScrapyRedirectMiddleware):
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
-        self._tracking = TrackingParameters(settings.getlist("WATCH_URLS_TRACKING_PARAMETERS"))
+        self._tracking = tracking_parameters(settings)
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         # Before Scrapy's: a target without "://" (mailto:, javascript:) would make it raise.

@@ -19,7 +19,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 
 from spiders.arguments import setting_boolean
-from spiders.config import read, whole_number
+from spiders.config import read, tracking_parameters, whole_number
 from spiders.evidence import evidence_of
 from spiders.faults import page_fault
 from spiders.signals import page_failed, site_discovered
@@ -75,7 +75,7 @@ class ScopeConfig:
         return cls(
             site_depth=read(settings, "WATCH_SCOPE_SITE_DEPTH", whole_number(0)),
             pages_per_site=read(settings, "WATCH_SCOPE_PAGES_PER_SITE", whole_number(1)),
-            tracking=TrackingParameters(settings.getlist("WATCH_URLS_TRACKING_PARAMETERS")),
+            tracking=tracking_parameters(settings),
             max_redirects=read(settings, "REDIRECT_MAX_TIMES", whole_number(0)),
             allow_private=read(settings, "WATCH_ALLOW_PRIVATE_NETWORKS", setting_boolean),
         )
