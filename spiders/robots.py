@@ -83,7 +83,8 @@ class WatchRobotsTxtMiddleware(RobotsTxtMiddleware):
         deferred_from_coro(self.robot_parser(Request(url)))
 
     def _sites_taken(self, urls: list[str]) -> None:
-        assert self.shared is not None
+        if self.shared is None:  # no longer shared (a Redis error)
+            return
         first_pages = {urlsplit(url).netloc: url for url in reversed(urls)}  # a host's first page
         wanted = sorted(first_pages.keys() - self._parsers.keys())
         try:

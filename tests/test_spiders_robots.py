@@ -96,6 +96,8 @@ def test_redis_unreachable_robots_txt_are_fetched_as_in_one_process(redis_server
     assert "a.test" not in middleware._parsers
     # One failed call is enough: no other is made (each would block the crawl up to its timeout).
     assert middleware.shared is None
+    middleware._sites_taken(["http://b.test/"])  # the next level's sites: nothing asked of Redis
+    assert "b.test" not in middleware._parsers
     _fetch(middleware, "a.test", _robots_response("a.test"))
     assert not _allowed(middleware, "a.test", "http://a.test/private")
     client.close()
