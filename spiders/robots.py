@@ -59,10 +59,10 @@ class WatchRobotsTxtMiddleware(RobotsTxtMiddleware):
     In a crawl shared through Redis (``spiders.shared``), the process that finds a site is often
     not the one that reads it: each robots.txt fetched is kept in Redis
     (:meth:`watch.sharedcrawl.SharedCrawl.keep_robots_txt`), and the sites a process takes
-    (:data:`spiders.signals.sites_taken`) get theirs from there, in one round trip. A site's
-    robots.txt is then fetched once for the whole crawl, and its reading starts at once. One not
-    kept (it failed, or it is still on its way) is fetched by the reader, as in one process; after
-    a Redis error, the process fetches every robots.txt itself.
+    (:data:`spiders.signals.sites_taken`) get theirs from there, in one round trip: the reader
+    does not fetch it again, and the site's reading starts at once. One not kept (it failed, or
+    the finder's fetch had not come back when the site was taken) is fetched by the reader, as in
+    one process; after a Redis error, the process fetches every robots.txt itself.
     """
 
     def __init__(self, crawler: Crawler) -> None:

@@ -29,9 +29,8 @@ every change to it is atomic (a Lua script, or a ``WATCH``/``MULTI`` transaction
   again, not applied twice);
 * the **main's hold**: one main at a time (:meth:`SharedCrawl.hold_main`), renewed with its leases;
 * **robots.txt**: the one a process fetched for a site it found (before the site's level starts),
-  kept for the process that will read the site (:meth:`SharedCrawl.keep_robots_txt`): a site's
-  robots.txt is fetched once for the whole crawl, as by one process, and its reading does not
-  wait for it.
+  kept for the process that will read the site (:meth:`SharedCrawl.keep_robots_txt`), which
+  neither fetches it again nor waits for it (unless it took the site before the fetch came back).
 
 The end of the crawl is decided from this state alone, never from one process being idle: when a
 level completes with no new site, the crawl is ``assembling`` and the main writes the feeds and
